@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <string.h>
+
+#include "tea-wire.h"
+
+void
+tea_reader_init (TeaReader *r, const guint8 *data, gsize len)
+{
+  r->data = data;
+  r->len = len;
+  r->pos = 0;
+  r->failed = FALSE;
+  r->bad_utf8 = FALSE;
+}
+
+static const guint8 *
+reader_take (TeaReader *r, gsize n)
+{
+  const guint8 *p;
+
+  if (r->failed || r->len - r->pos < n)
+    {
+      r->failed = TRUE;
+      return NULL;
+    }
+  p = r->data + r->pos;
+  r->pos += n;
+  return p;
+}
+
+guint8
+tea_reader_u8 (TeaReader *r)
+{
+  const guint8 *p = reader_take (r, 1);
+  return p ? p[0] : 0;
+}
+
+guint16
+tea_reader_u16 (TeaReader *r)
+{
+  const guint8 *p = reader_take (r, 2);
+  return p ? (guint16) (p[0] << 8 | p[1]) : 0;
+}
+
+guint32
+tea_reader_u32 (TeaReader *r)
+{
+  const guint8 *p = reader_take (r, 4);
+  return p ? (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3] : 0;
+}
+
+guint64
+tea_reader_u64 (TeaReader *r)
+{
+  guint64 hi = tea_reader_u32 (r);
+  guint64 lo = tea_reader_u32 (r);
+  return hi << 32 | lo;
+}
+
+const guint8 *
+tea_reader_bytes (TeaReader *r, gsize n)
+{
+  return reader_take (r, n);
+}
+
+static TeaStr
+reader_str (TeaReader *r, gsize len, gsize max_len)
+{
+  TeaStr s = { "", 0 };
+  const guint8 *p;
+
+  if (len > max_len)
+    {
+      r->failed = TRUE;
+      return s;
+    }
+  p = reader_take (r, len);
+  if (p == NULL)
+    return s;
+  /* g_utf8_validate_len rejects embedded NUL as well as bad sequences. */
+  if (!g_utf8_validate_len ((const char *) p, len, NULL))
+    {
+      r->failed = TRUE;
+      r->bad_utf8 = TRUE;
+      return s;
+    }
+  s.str = (const char *) p;
+  s.len = len;
+  return s;
+}
+
+TeaStr
+tea_reader_str8 (TeaReader *r, gsize max_len)
+{
+  gsize len = tea_reader_u8 (r);
+  return reader_str (r, len, max_len);
+}
+
+TeaStr
+tea_reader_str16 (TeaReader *r, gsize max_len)
+{
+  gsize len = tea_reader_u16 (r);
+  return reader_str (r, len, max_len);
+}
+
+gsize
+tea_reader_remaining (const TeaReader *r)
+{
+  return r->failed ? 0 : r->len - r->pos;
+}
+
+gboolean
+tea_reader_done (const TeaReader *r)
+{
+  return !r->failed && r->pos == r->len;
+}
+
+void
+tea_writer_init (TeaWriter *w, guint8 *data, gsize cap)
+{
+  w->data = data;
+  w->cap = cap;
+  w->pos = 0;
+  w->failed = FALSE;
+}
+
+static guint8 *
+writer_take (TeaWriter *w, gsize n)
+{
+  guint8 *p;
+
+  if (w->failed || w->cap - w->pos < n)
+    {
+      w->failed = TRUE;
+      return NULL;
+    }
+  p = w->data + w->pos;
+  w->pos += n;
+  return p;
+}
+
+void
+tea_writer_u8 (TeaWriter *w, guint8 v)
+{
+  guint8 *p = writer_take (w, 1);
+  if (p)
+    p[0] = v;
+}
+
+void
+tea_writer_u16 (TeaWriter *w, guint16 v)
+{
+  guint8 *p = writer_take (w, 2);
+  if (p)
+    {
+      p[0] = v >> 8;
+      p[1] = v;
+    }
+}
+
+void
+tea_writer_u32 (TeaWriter *w, guint32 v)
+{
+  guint8 *p = writer_take (w, 4);
+  if (p)
+    {
+      p[0] = v >> 24;
+      p[1] = v >> 16;
+      p[2] = v >> 8;
+      p[3] = v;
+    }
+}
+
+void
+tea_writer_u64 (TeaWriter *w, guint64 v)
+{
+  tea_writer_u32 (w, v >> 32);
+  tea_writer_u32 (w, (guint32) v);
+}
+
+void
+tea_writer_bytes (TeaWriter *w, const void *bytes, gsize n)
+{
+  guint8 *p = writer_take (w, n);
+  if (p && n > 0)
+    memcpy (p, bytes, n);
+}
+
+void
+tea_writer_zeros (TeaWriter *w, gsize n)
+{
+  guint8 *p = writer_take (w, n);
+  if (p && n > 0)
+    memset (p, 0, n);
+}
+
+void
+tea_writer_str8 (TeaWriter *w, const char *str)
+{
+  gsize len = str ? strlen (str) : 0;
+
+  if (len > G_MAXUINT8)
+    {
+      w->failed = TRUE;
+      return;
+    }
+  tea_writer_u8 (w, len);
+  tea_writer_bytes (w, str, len);
+}
+
+void
+tea_writer_str16_len (TeaWriter *w, const char *str, gsize len)
+{
+  if (len > G_MAXUINT16)
+    {
+      w->failed = TRUE;
+      return;
+    }
+  tea_writer_u16 (w, len);
+  tea_writer_bytes (w, str, len);
+}
+
+void
+tea_writer_str16 (TeaWriter *w, const char *str)
+{
+  tea_writer_str16_len (w, str, str ? strlen (str) : 0);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Bounds-checked cursors over wire bytes. All integers are big-endian.
+ * A reader or writer that runs past its end becomes "failed" and stays so;
+ * callers check once at the end instead of after every field.
+ */
+#pragma once
+
+#include <glib.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const guint8 *data;
+  gsize len;
+  gsize pos;
+  gboolean failed;
+  gboolean bad_utf8; /* failed because a string was not valid UTF-8 */
+} TeaReader;
+
+typedef struct
+{
+  guint8 *data;
+  gsize cap;
+  gsize pos;
+  gboolean failed;
+} TeaWriter;
+
+/* A string field as read: points into the datagram, not NUL-terminated. */
+typedef struct
+{
+  const char *str;
+  gsize len;
+} TeaStr;
+
+void tea_reader_init (TeaReader *r, const guint8 *data, gsize len);
+guint8 tea_reader_u8 (TeaReader *r);
+guint16 tea_reader_u16 (TeaReader *r);
+guint32 tea_reader_u32 (TeaReader *r);
+guint64 tea_reader_u64 (TeaReader *r);
+const guint8 *tea_reader_bytes (TeaReader *r, gsize n);
+/* A length-prefixed string (u8 or u16 prefix). Fails unless valid UTF-8
+ * without NUL bytes, and at most max_len bytes. */
+TeaStr tea_reader_str8 (TeaReader *r, gsize max_len);
+TeaStr tea_reader_str16 (TeaReader *r, gsize max_len);
+gsize tea_reader_remaining (const TeaReader *r);
+/* TRUE when every field read fit and nothing is left over. */
+gboolean tea_reader_done (const TeaReader *r);
+
+void tea_writer_init (TeaWriter *w, guint8 *data, gsize cap);
+void tea_writer_u8 (TeaWriter *w, guint8 v);
+void tea_writer_u16 (TeaWriter *w, guint16 v);
+void tea_writer_u32 (TeaWriter *w, guint32 v);
+void tea_writer_u64 (TeaWriter *w, guint64 v);
+void tea_writer_bytes (TeaWriter *w, const void *bytes, gsize n);
+void tea_writer_zeros (TeaWriter *w, gsize n);
+/* NULL writes an empty string. Fails if longer than the prefix can say. */
+void tea_writer_str8 (TeaWriter *w, const char *str);
+void tea_writer_str16 (TeaWriter *w, const char *str);
+void tea_writer_str16_len (TeaWriter *w, const char *str, gsize len);
+
+static inline TeaStr
+tea_str_from (const char *s)
+{
+  TeaStr str = { s, s ? strlen (s) : 0 };
+  return str;
+}
+
+/* A NUL-terminated copy. */
+static inline char *
+tea_str_dup (TeaStr s)
+{
+  return g_strndup (s.str ? s.str : "", s.len);
+}
+
+G_END_DECLS
