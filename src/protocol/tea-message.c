@@ -49,6 +49,7 @@ read_event_body (TeaReader *r, TeaEvent *ev)
       ev->text = tea_reader_str16 (r, ANY_STR16);
       break;
     case TEA_EVENT_TIMEOUT:
+      ev->code = tea_reader_u16 (r);
       break;
     case TEA_EVENT_NICK:
       ev->new_nick = tea_reader_str8 (r, ANY_STR8);
@@ -104,6 +105,7 @@ write_event_body (TeaWriter *w, const TeaEvent *ev)
       write_str16 (w, ev->text);
       break;
     case TEA_EVENT_TIMEOUT:
+      tea_writer_u16 (w, ev->code);
       break;
     case TEA_EVENT_NICK:
       write_str8 (w, ev->new_nick);

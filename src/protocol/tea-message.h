@@ -26,6 +26,7 @@ typedef struct
   TeaStr text;    /* MESSAGE, ACTION, EDIT text; PART, QUIT reason; TOPIC */
   TeaStr new_nick; /* NICK */
   guint64 target; /* EDIT, DELETE: the seq of the edited message */
+  guint16 code;   /* TIMEOUT: why the relay ended the session (TeaCode) */
 } TeaEvent;
 
 typedef struct
