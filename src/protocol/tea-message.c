@@ -136,10 +136,16 @@ read_list (TeaReader *r, TeaMessage *msg)
   start = r->pos;
   for (guint i = 0; i < msg->list.count && !r->failed; i++)
     {
+      gboolean more;
+
       if (msg->type == TEA_MSG_NAMES_REPLY)
-        tea_names_entry_next (r, &a, &flags);
+        more = tea_names_entry_next (r, &a, &flags);
       else
-        tea_rooms_entry_next (r, &a, &members, &b);
+        more = tea_rooms_entry_next (r, &a, &members, &b);
+      /* The iterators end quietly at the end of the data; here that means
+       * fewer entries than count, which is malformed. */
+      if (!more)
+        r->failed = TRUE;
     }
   msg->list.entries = r->data + start;
   msg->list.entries_len = r->pos - start;

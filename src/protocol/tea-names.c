@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <string.h>
+
 #include "tea-names.h"
 
 static gboolean
@@ -73,4 +75,13 @@ tea_name_fold (const char *name, gsize len)
   g_autofree char *folded = g_utf8_casefold (name, len);
   g_autofree char *normal = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
   return g_utf8_casefold (normal, -1);
+}
+
+gboolean
+tea_names_equal (const char *a, gssize a_len, const char *b, gssize b_len)
+{
+  g_autofree char *fa = tea_name_fold (a, a_len < 0 ? strlen (a) : (gsize) a_len);
+  g_autofree char *fb = tea_name_fold (b, b_len < 0 ? strlen (b) : (gsize) b_len);
+
+  return g_strcmp0 (fa, fb) == 0;
 }

@@ -20,5 +20,7 @@ gboolean tea_reason_is_valid (const char *text, gsize len, gsize max_bytes);
 /* The key two names compare by: case-folded, then NFKC-normalised, so
  * "Ärger" and "äRGER" and fullwidth "ＡＢＣ" and "abc" collide. */
 char *tea_name_fold (const char *name, gsize len);
+/* Whether two names are the same person or room (see tea_name_fold). */
+gboolean tea_names_equal (const char *a, gssize a_len, const char *b, gssize b_len);
 
 G_END_DECLS

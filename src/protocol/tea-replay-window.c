@@ -41,9 +41,10 @@ advance (TeaReplayWindow *window, guint64 pn)
     }
   else
     {
-      for (guint64 p = window->highest + 1; p <= pn; p++)
+      /* Counted, not "p <= pn": that never ends when pn is G_MAXUINT64. */
+      for (guint64 i = 1; i <= distance; i++)
         {
-          guint64 index = p % TEA_REPLAY_WINDOW_SIZE;
+          guint64 index = (window->highest + i) % TEA_REPLAY_WINDOW_SIZE;
           window->bits[index / 64] &= ~(G_GUINT64_CONSTANT (1) << (index % 64));
         }
     }
