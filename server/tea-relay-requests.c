@@ -230,7 +230,9 @@ send_catch_up (TeaRelay *relay, TeaSession *session, TeaRoom *room,
     {
       if (join->join.epoch != 0 && join->join.epoch != room->epoch && join->join.last_seq > 0)
         send_gap (relay, session, room, 0, 0, TEA_GAP_REASON_HISTORY_RESET);
-      from = last >= join->join.history ? last - join->join.history + 1 : 1;
+      /* `history` events before the newest, and the newest: for a new
+       * member that is its own JOIN, so it always sees where it came in. */
+      from = last > join->join.history ? last - join->join.history : 1;
     }
   start = MAX (from, _tea_room_oldest_seq (room));
   start = MAX (start, first_within_budget (relay, room, start, last));

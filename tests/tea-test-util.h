@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shared by the tests that run a real relay on loopback: the relay itself
+ * (in-process, port 0), clients that record what they see, and waiting
+ * on the main context for a condition with a deadline (never sleeps).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tea-client.h"
+#include "tea-listener.h"
+#include "tea-relay.h"
+
+G_BEGIN_DECLS
+
+/* Iterates the default main context until cond(user_data) holds or
+ * timeout_ms pass. Returns whether it holds. */
+gboolean tea_test_wait (gboolean (*cond) (gpointer user_data), gpointer user_data, guint timeout_ms);
+/* Iterates for a while regardless (to prove something does NOT happen). */
+void tea_test_run_for (guint ms);
+
+typedef struct
+{
+  TeaRelay *relay;
+  TeaListener *listener;
+  guint16 port;
+} TeaTestRelay;
+
+/* config NULL: defaults. */
+TeaTestRelay *tea_test_relay_new (const TeaRelayConfig *config);
+void tea_test_relay_free (TeaTestRelay *relay);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TeaTestRelay, tea_test_relay_free)
+
+/* A client and what it saw. Lines are "room seq kind nick text", for easy
+ * comparison between peers. */
+typedef struct
+{
+  TeaClient *client;
+  GPtrArray *events;   /* char *: every room event, in order */
+  GPtrArray *messages; /* char *: "ERROR code detail", "OK req value", "PRIVATE from text", "NOTICE code", "NAMES n...", "GAP room first last reason" */
+  GArray *error_codes; /* guint16 of ERRORs */
+  guint n_said_ok;
+} TeaTestPeer;
+
+TeaTestPeer *tea_test_peer_new (guint16 port, const char *nick);
+void tea_test_peer_free (TeaTestPeer *peer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TeaTestPeer, tea_test_peer_free)
+/* Connects and joins room (if not NULL), failing the test on timeout. */
+void tea_test_peer_connect (TeaTestPeer *peer, const char *room);
+gboolean tea_test_peer_is_connected (gpointer peer);
+/* How many recorded events match kind and contain text (NULL: any). */
+guint tea_test_peer_count (TeaTestPeer *peer, const char *kind, const char *text);
+/* Waits until that count reaches n. */
+void tea_test_peer_wait_count (TeaTestPeer *peer, const char *kind, const char *text, guint n);
+void tea_test_peer_wait_error (TeaTestPeer *peer, guint16 code);
+gboolean tea_test_peer_has_message (TeaTestPeer *peer, const char *prefix);
+void tea_test_peer_wait_message (TeaTestPeer *peer, const char *prefix);
+/* Only the MESSAGE/ACTION lines, to compare orders across peers. */
+GPtrArray *tea_test_peer_chat_lines (TeaTestPeer *peer);
+
+G_END_DECLS

@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The relay on loopback with real clients: chat order, joins and leaves,
+ * timeouts, nick rules, private messages, topics, flood control, limits,
+ * roaming, catch-up after an outage, and the shutdown notice.
+ */
+#include <string.h>
+
+#include "tea-test-proxy.h"
+#include "tea-test-util.h"
+
+static void
+say (TeaTestPeer *peer, const char *room, const char *text)
+{
+  g_assert_cmpuint (tea_client_say (peer->client, room, text, TEA_TEXT_KIND_MESSAGE), !=, 0);
+}
+
+static void
+assert_same_lines (GPtrArray *a, GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpstr (a->pdata[i], ==, b->pdata[i]);
+}
+
+static void
+test_chat_order (void)
+{
+  g_autoptr (TeaTestRelay) relay = NULL;
+  TeaTestPeer *peers[3];
+  TeaRelayConfig config;
+  const char *nicks[] = { "alice", "bob", "carol" };
+
+  tea_relay_config_init (&config);
+  config.flood_burst = 100;
+  relay = tea_test_relay_new (&config);
+  for (guint i = 0; i < 3; i++)
+    {
+      peers[i] = tea_test_peer_new (relay->port, nicks[i]);
+      tea_test_peer_connect (peers[i], "tea");
+    }
+  /* Interleaved from three senders at once: the relay picks one order,
+   * and every member must see exactly that order. */
+  for (guint n = 0; n < 20; n++)
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *text = g_strdup_printf ("%s-%u", nicks[i], n);
+        say (peers[i], "tea", text);
+      }
+  for (guint i = 0; i < 3; i++)
+    tea_test_peer_wait_count (peers[i], "MESSAGE", NULL, 60);
+  {
+    g_autoptr (GPtrArray) a = tea_test_peer_chat_lines (peers[0]);
+    g_autoptr (GPtrArray) b = tea_test_peer_chat_lines (peers[1]);
+    g_autoptr (GPtrArray) c = tea_test_peer_chat_lines (peers[2]);
+
+    assert_same_lines (a, b);
+    assert_same_lines (a, c);
+    g_assert_cmpuint (a->len, ==, 60);
+  }
+  for (guint i = 0; i < 3; i++)
+    tea_test_peer_free (peers[i]);
+  tea_relay_config_clear (&config);
+}
+
+static void
+test_join_part_quit (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autoptr (TeaTestPeer) carol = tea_test_peer_new (relay->port, "carol");
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 1);
+  g_assert_cmpuint (tea_client_part (bob->client, "tea", "tea is cold"), !=, 0);
+  tea_test_peer_wait_count (alice, "PART", "bob tea is cold", 1);
+  /* The leaver sees its own departure as the last event of the room. */
+  tea_test_peer_wait_count (bob, "PART", "bob", 1);
+  g_assert_false (tea_client_in_room (bob->client, "tea"));
+
+  tea_test_peer_connect (carol, "tea");
+  tea_client_disconnect (carol->client, "bye 再见");
+  tea_test_peer_wait_count (alice, "QUIT", "carol bye 再见", 1);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 2);
+}
+
+static void
+test_timeout (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  TeaTestPeer *ghost;
+
+  tea_relay_config_init (&config);
+  config.idle_timeout_s = 2;
+  config.keepalive_s = 1;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  ghost = tea_test_peer_new (relay->port, "ghost");
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (ghost, "tea");
+  /* A crash: the client vanishes without a word. */
+  tea_test_peer_free (ghost);
+  /* Alice keeps her session with keepalives; the ghost is expired. */
+  tea_test_peer_wait_count (alice, "TIMEOUT", "ghost idle", 1);
+  g_assert_cmpint (tea_client_get_state (alice->client), ==, TEA_CLIENT_STATE_CONNECTED);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 1);
+  tea_relay_config_clear (&config);
+}
+
+static gboolean
+has_failed (gpointer peer)
+{
+  return tea_client_get_state (((TeaTestPeer *) peer)->client) == TEA_CLIENT_STATE_FAILED;
+}
+
+static void
+assert_login_fails (guint16 port, const char *nick, gint code)
+{
+  g_autoptr (TeaTestPeer) peer = tea_test_peer_new (port, nick);
+
+  tea_client_connect (peer->client);
+  g_assert_true (tea_test_wait (has_failed, peer, 10000));
+  g_assert_error ((GError *) tea_client_get_error (peer->client), TEA_CLIENT_ERROR, code);
+}
+
+static void
+test_nick_rules (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "Alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "小明");
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  assert_login_fails (relay->port, "ALICE", 5);                           /* taken, any case */
+  assert_login_fails (relay->port, "has space", 4);                       /* bad */
+  assert_login_fails (relay->port, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 4); /* 31 characters */
+  assert_login_fails (relay->port, "", 4);
+
+  g_assert_cmpuint (tea_client_change_nick (bob->client, "ALICE"), !=, 0);
+  tea_test_peer_wait_error (bob, 5);
+  g_assert_cmpuint (tea_client_change_nick (bob->client, "小红"), !=, 0);
+  tea_test_peer_wait_count (alice, "NICK", "小明 小红", 1);
+  tea_test_peer_wait_count (bob, "NICK", "小明 小红", 1);
+  g_assert_cmpstr (tea_client_get_nick (bob->client), ==, "小红");
+  /* The old nick is free again. */
+  {
+    g_autoptr (TeaTestPeer) carol = tea_test_peer_new (relay->port, "小明");
+    tea_test_peer_connect (carol, NULL);
+  }
+}
+
+static void
+test_private_and_topic (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autoptr (TeaTestPeer) carol = tea_test_peer_new (relay->port, "carol");
+  g_autofree char *long_topic = g_strnfill (391, 't');
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  g_assert_cmpuint (tea_client_privmsg (alice->client, "BOB", "psst", TEA_TEXT_KIND_MESSAGE), !=, 0);
+  g_assert_cmpuint (tea_client_privmsg (alice->client, "nobody", "hello?", TEA_TEXT_KIND_MESSAGE), !=, 0);
+  tea_test_peer_wait_error (alice, 8);
+  tea_test_peer_wait_message (bob, "PRIVATE alice psst");
+
+  g_assert_cmpuint (tea_client_set_topic (alice->client, "tea", "Oolong only"), !=, 0);
+  tea_test_peer_wait_count (bob, "TOPIC", "alice Oolong only", 1);
+  g_assert_cmpuint (tea_client_set_topic (alice->client, "tea", long_topic), !=, 0);
+  tea_test_peer_wait_error (alice, 18);
+  tea_test_peer_connect (carol, "tea");
+  g_assert_true (tea_test_peer_has_message (carol, "JOINED tea Oolong only"));
+}
+
+static void
+test_flood (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  guint floods = 0;
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  /* Burst 10, then 2 per second: 15 at once means at least 4 refused,
+   * each with an error, none silently dropped. */
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("spam %u", i);
+      say (alice, "tea", text);
+    }
+  tea_test_peer_wait_error (alice, 11);
+  tea_test_run_for (300);
+  for (guint i = 0; i < alice->messages->len; i++)
+    if (g_str_has_prefix (alice->messages->pdata[i], "ERROR 11 "))
+      {
+        floods++;
+        g_assert_false (g_str_has_suffix (alice->messages->pdata[i], " 0")); /* retry_after given */
+      }
+  g_assert_cmpuint (floods, >=, 4);
+  g_assert_cmpuint (floods + alice->n_said_ok, ==, 15);
+  tea_test_peer_wait_count (bob, "MESSAGE", "spam", alice->n_said_ok);
+  g_assert_cmpuint (tea_test_peer_count (bob, "MESSAGE", "spam"), ==, alice->n_said_ok);
+}
+
+static void
+test_limits (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autofree char *big = g_strnfill (TEA_MAX_TEXT, 'x');
+  g_autofree char *too_big = g_strnfill (TEA_MAX_TEXT + 1, 'x');
+
+  tea_relay_config_init (&config);
+  config.max_rooms_per_session = 2;
+  config.max_members_per_room = 2;
+  config.max_sessions = 2;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  bob = tea_test_peer_new (relay->port, "bob");
+  tea_test_peer_connect (alice, "one");
+  tea_test_peer_connect (bob, "one");
+  assert_login_fails (relay->port, "carol", 10); /* server full */
+
+  tea_client_join (alice->client, "two", 0);
+  tea_client_join (alice->client, "three", 0);
+  tea_test_peer_wait_error (alice, 9); /* too many rooms */
+  tea_client_join (alice->client, "bad room", 0);
+  tea_test_peer_wait_error (alice, 6);
+
+  say (alice, "one", big);
+  tea_test_peer_wait_count (bob, "MESSAGE", big, 1);
+  say (alice, "one", too_big);
+  tea_test_peer_wait_error (alice, 2);
+  say (alice, "one", "colour \033[31mred");
+  tea_test_peer_wait_error (alice, 3);
+  tea_relay_config_clear (&config);
+}
+
+static void
+test_room_full (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  TeaTestPeer *peers[3];
+
+  tea_relay_config_init (&config);
+  config.max_members_per_room = 2;
+  relay = tea_test_relay_new (&config);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *nick = g_strdup_printf ("p%u", i);
+      peers[i] = tea_test_peer_new (relay->port, nick);
+      tea_test_peer_connect (peers[i], i < 2 ? "small" : NULL);
+    }
+  tea_client_join (peers[2]->client, "small", 0);
+  tea_test_peer_wait_error (peers[2], 15);
+  for (guint i = 0; i < 3; i++)
+    tea_test_peer_free (peers[i]);
+  tea_relay_config_clear (&config);
+}
+
+static void
+test_edit_delete (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  guint64 first, second;
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  say (alice, "tea", "teh");
+  tea_test_peer_wait_count (alice, "MESSAGE", "teh", 1);
+  first = tea_client_get_last_seq (alice->client, "tea");
+  say (alice, "tea", "second");
+  tea_test_peer_wait_count (alice, "MESSAGE", "second", 1);
+  second = tea_client_get_last_seq (alice->client, "tea");
+  tea_client_edit (alice->client, "tea", first, "tea");
+  tea_test_peer_wait_error (alice, 17); /* only the latest */
+  tea_client_edit (alice->client, "tea", second, "second!");
+  tea_test_peer_wait_count (bob, "EDIT", "second!", 1);
+  tea_client_delete (bob->client, "tea", second);
+  tea_test_peer_wait_error (bob, 17); /* not bob's */
+  tea_client_delete (alice->client, "tea", second);
+  tea_test_peer_wait_count (bob, "DELETE", "alice", 1);
+}
+
+static void
+test_list_and_names (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "coffee");
+  tea_client_join (bob->client, "tea", 0);
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 1);
+  tea_client_list (alice->client);
+  tea_client_names (alice->client, "tea");
+  tea_test_peer_wait_message (alice, "ROOMS 2");
+  tea_test_peer_wait_message (alice, "NAMES alice bob");
+}
+
+typedef struct
+{
+  TeaTestPeer *a;
+  TeaTestPeer *b;
+} Pair;
+
+static void
+test_roaming (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autoptr (GError) error = NULL;
+  guint64 session;
+
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  say (alice, "tea", "from the old port");
+  tea_test_peer_wait_count (bob, "MESSAGE", "old port", 1);
+  session = tea_client_get_session_id (alice->client);
+
+  /* Wi-Fi to wired: a new socket, a new source port, same session. */
+  g_assert_true (tea_client_rebind (alice->client, &error));
+  g_assert_no_error (error);
+  say (bob, "tea", "can you hear me");
+  say (alice, "tea", "from the new port");
+  tea_test_peer_wait_count (alice, "MESSAGE", "hear me", 1);
+  tea_test_peer_wait_count (bob, "MESSAGE", "new port", 1);
+  g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, session);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->migrations, >=, 1);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_created, ==, 2);
+  {
+    g_autoptr (GPtrArray) a = tea_test_peer_chat_lines (alice);
+    g_autoptr (GPtrArray) b = tea_test_peer_chat_lines (bob);
+    assert_same_lines (a, b);
+  }
+}
+
+static gboolean
+is_reconnecting (gpointer peer)
+{
+  return tea_client_get_state (((TeaTestPeer *) peer)->client) == TEA_CLIENT_STATE_RECONNECTING;
+}
+
+static void
+test_catch_up (gconstpointer data)
+{
+  guint backlog = GPOINTER_TO_UINT (data);
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+
+  tea_relay_config_init (&config);
+  config.idle_timeout_s = 2;
+  config.keepalive_s = 1;
+  config.backlog = backlog;
+  relay = tea_test_relay_new (&config);
+  proxy = tea_test_proxy_new (relay->port, 1);
+  alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "alice");
+  bob = tea_test_peer_new (relay->port, "bob");
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  say (bob, "tea", "before 1");
+  say (bob, "tea", "before 2");
+  tea_test_peer_wait_count (alice, "MESSAGE", "before", 2);
+
+  /* Alice's network goes away for longer than the idle timeout: both ends
+   * give the session up. Bob keeps talking. */
+  tea_test_proxy_config (proxy)->blackout = TRUE;
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("during %u", i);
+      say (bob, "tea", text);
+    }
+  g_assert_true (tea_test_wait (is_reconnecting, alice, 10000));
+  tea_test_proxy_config (proxy)->blackout = FALSE;
+
+  /* She comes back by herself, rejoins and catches up: each missed
+   * message once, in order, or an explicit gap for what is gone. */
+  tea_test_peer_wait_count (alice, "MESSAGE", "during 4", 1);
+  g_assert_true (tea_test_wait (tea_test_peer_is_connected, alice, 10000));
+  if (backlog >= 100)
+    {
+      g_autoptr (GPtrArray) a = tea_test_peer_chat_lines (alice);
+      g_autoptr (GPtrArray) b = tea_test_peer_chat_lines (bob);
+
+      assert_same_lines (a, b);
+      g_assert_false (tea_test_peer_has_message (alice, "GAP"));
+    }
+  else
+    {
+      /* Backlog of 3: only the newest events survive; the gap says which
+       * were lost instead of skipping them silently. */
+      g_assert_cmpuint (tea_test_peer_count (alice, "MESSAGE", "during"), <, 5);
+      g_assert_true (tea_test_peer_has_message (alice, "GAP tea 5 "));
+    }
+  g_assert_cmpuint (tea_test_peer_count (alice, "MESSAGE", "during 4"), ==, 1);
+  tea_relay_config_clear (&config);
+}
+
+static void
+test_shutdown_notice (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+
+  tea_test_peer_connect (alice, "tea");
+  tea_listener_shutdown (relay->listener);
+  g_assert_true (tea_test_wait (is_reconnecting, alice, 5000));
+  g_assert_true (tea_test_peer_has_message (alice, "NOTICE 101"));
+  g_assert_error ((GError *) tea_client_get_error (alice->client), TEA_CLIENT_ERROR, 101);
+}
+
+static void
+test_restart (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "tea");
+
+  /* The relay dies without a word (no shutdown notice) and comes back on
+   * the same port with the same key. */
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+
+  /* Alice's next packet draws a stateless reset; she reconnects at once. */
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (bob, "tea");
+  tea_client_say (alice->client, "tea", "anyone?", TEA_TEXT_KIND_MESSAGE);
+  tea_test_peer_wait_count (bob, "JOIN", "alice", 1);
+  g_assert_cmpuint (tea_relay_get_stats (relay)->resets_sent, >=, 1);
+  g_assert_true (tea_test_wait (tea_test_peer_is_connected, alice, 5000));
+  g_assert_true (tea_test_peer_has_message (alice, "GAP tea 0 0 2"));
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tea/relay/chat-order", test_chat_order);
+  g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
+  g_test_add_func ("/tea/relay/timeout", test_timeout);
+  g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);
+  g_test_add_func ("/tea/relay/private-and-topic", test_private_and_topic);
+  g_test_add_func ("/tea/relay/flood", test_flood);
+  g_test_add_func ("/tea/relay/limits", test_limits);
+  g_test_add_func ("/tea/relay/room-full", test_room_full);
+  g_test_add_func ("/tea/relay/edit-delete", test_edit_delete);
+  g_test_add_func ("/tea/relay/list-and-names", test_list_and_names);
+  g_test_add_func ("/tea/relay/roaming", test_roaming);
+  g_test_add_data_func ("/tea/relay/catch-up/complete", GUINT_TO_POINTER (1000), test_catch_up);
+  g_test_add_data_func ("/tea/relay/catch-up/gap", GUINT_TO_POINTER (3), test_catch_up);
+  g_test_add_func ("/tea/relay/shutdown-notice", test_shutdown_notice);
+  g_test_add_func ("/tea/relay/restart", test_restart);
+  return g_test_run ();
+}
