@@ -38,7 +38,9 @@ void
 tea_timer_wheel_init (TeaTimerWheel *wheel, gint64 now_us)
 {
   memset (wheel, 0, sizeof *wheel);
-  wheel->now_tick = tick_of (now_us);
+  /* The last tick that has begun, as pop_expired() counts: rounding up here
+   * would push a timer due later in this tick a whole tick late. */
+  wheel->now_tick = (guint64) MAX (now_us, 0) / TEA_TIMER_WHEEL_TICK_US;
 }
 
 /* Level l holds timers due within 256^(l+1) ticks, in the slot of their
@@ -130,6 +132,34 @@ advance_one_tick (TeaTimerWheel *wheel)
   cascade (wheel, 0, tick & MASK);
 }
 
+/* The first tick at which a non-empty slot is cascaded, or G_MAXUINT64 if
+ * every slot is empty. The expired list is not looked at. */
+static guint64
+next_slot_tick (const TeaTimerWheel *wheel)
+{
+  guint64 best = G_MAXUINT64;
+
+  for (guint level = 0; level < TEA_TIMER_WHEEL_LEVELS; level++)
+    {
+      guint shift = BITS * level;
+      guint64 block = wheel->now_tick >> shift;
+
+      for (guint k = 1; k <= TEA_TIMER_WHEEL_SLOTS; k++)
+        {
+          guint64 start = (block + k) << shift;
+
+          if (start >= best)
+            break;
+          if (wheel->slots[level][(block + k) & MASK])
+            {
+              best = start;
+              break;
+            }
+        }
+    }
+  return best;
+}
+
 static void
 advance_to (TeaTimerWheel *wheel, guint64 tick)
 {
@@ -139,11 +169,12 @@ advance_to (TeaTimerWheel *wheel, guint64 tick)
        * instead of visiting each (a fake clock may jump days). */
       if (tick - wheel->now_tick > TEA_TIMER_WHEEL_SLOTS)
         {
-          gint64 next = tea_timer_wheel_next_wakeup (wheel);
-          guint64 next_tick = next == G_MAXINT64 ? tick : (guint64) next / TEA_TIMER_WHEEL_TICK_US;
+          /* Not next_wakeup(): timers already expired need no ticks, and
+           * counting them would walk the rest of the sleep tick by tick. */
+          guint64 next_tick = MIN (next_slot_tick (wheel), tick);
 
           if (next_tick > wheel->now_tick + 1)
-            wheel->now_tick = MIN (next_tick, tick) - 1;
+            wheel->now_tick = next_tick - 1;
         }
       advance_one_tick (wheel);
     }
@@ -179,30 +210,13 @@ tea_timer_wheel_pop_expired (TeaTimerWheel *wheel, gint64 now_us)
 gint64
 tea_timer_wheel_next_wakeup (const TeaTimerWheel *wheel)
 {
-  guint64 best = G_MAXUINT64;
+  guint64 best;
 
   if (wheel->n_timers == 0)
     return G_MAXINT64;
   if (wheel->expired)
     return (gint64) wheel->now_tick * TEA_TIMER_WHEEL_TICK_US;
-  for (guint level = 0; level < TEA_TIMER_WHEEL_LEVELS; level++)
-    {
-      guint shift = BITS * level;
-      guint64 block = wheel->now_tick >> shift;
-
-      for (guint k = 1; k <= TEA_TIMER_WHEEL_SLOTS; k++)
-        {
-          guint64 start = (block + k) << shift;
-
-          if (start >= best)
-            break;
-          if (wheel->slots[level][(block + k) & MASK])
-            {
-              best = start;
-              break;
-            }
-        }
-    }
+  best = next_slot_tick (wheel);
   return best == G_MAXUINT64 ? G_MAXINT64 : (gint64) (best * TEA_TIMER_WHEEL_TICK_US);
 }
 
