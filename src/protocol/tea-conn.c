@@ -28,6 +28,7 @@
 #define CLOSE_REPEATS 2
 #define PATH_VALIDATION_MIN_US (2 * G_USEC_PER_SEC)
 #define AMPLIFICATION_FACTOR 3
+#define PATH_FRAME_LEN (1 + TEA_PATH_CHALLENGE_LEN)
 /* Room kept free in a data packet for the largest ACK frame. */
 #define ACK_RESERVE (TEA_ACK_FRAME_MIN_LEN + 4 * (TEA_MAX_ACK_RANGES - 1))
 
@@ -942,6 +943,12 @@ send_budget (const TeaConn *conn)
   return allowed > conn->path_bytes_sent ? MIN (allowed - conn->path_bytes_sent, TEA_MAX_DATAGRAM) : 0;
 }
 
+static gsize
+writer_room (const TeaWriter *w)
+{
+  return w->cap - w->pos;
+}
+
 static gboolean
 has_send_budget (const TeaConn *conn)
 {
@@ -1022,13 +1029,15 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
   budget = send_budget (conn);
   tea_writer_init (&w, out + TEA_SESSION_HEADER_LEN, budget - TEA_SESSION_OVERHEAD);
 
-  if (conn->response_pending)
+  /* Under a small anti-amplification budget not everything fits: each
+   * frame is written only if it does, and the rest waits. */
+  if (conn->response_pending && writer_room (&w) >= PATH_FRAME_LEN)
     {
       tea_frame_write_path (&w, TEA_FRAME_PATH_RESPONSE, conn->response);
       conn->response_pending = FALSE;
       ack_eliciting = TRUE;
     }
-  if (!conn->path_validated && now_us >= conn->challenge_next_send)
+  if (!conn->path_validated && now_us >= conn->challenge_next_send && writer_room (&w) >= PATH_FRAME_LEN)
     {
       tea_frame_write_path (&w, TEA_FRAME_PATH_CHALLENGE, conn->challenge);
       conn->challenge_next_send = now_us + tea_rtt_rto (&conn->rtt);
@@ -1043,7 +1052,7 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
       w.cap += ACK_RESERVE;
       ack_eliciting |= n_stream > 0;
     }
-  if ((conn->ping_wanted || conn->probes_wanted > 0) && !ack_eliciting)
+  if ((conn->ping_wanted || conn->probes_wanted > 0) && !ack_eliciting && writer_room (&w) >= 1)
     {
       tea_frame_write_ping (&w);
       ack_eliciting = TRUE;
@@ -1052,9 +1061,12 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
   if (ack_eliciting && conn->probes_wanted > 0)
     conn->probes_wanted--;
 
-  if (conn->ack_pending > 0 && (ack_eliciting || ack_is_due (conn, now_us)))
+  if (conn->ack_pending > 0 && (ack_eliciting || ack_is_due (conn, now_us)) &&
+      writer_room (&w) >= TEA_ACK_FRAME_MIN_LEN)
     {
-      tea_frame_write_ack (&w, &conn->received, ack_delay_us (conn, now_us), TEA_MAX_ACK_RANGES);
+      guint max_ranges = 1 + (writer_room (&w) - TEA_ACK_FRAME_MIN_LEN) / 4;
+
+      tea_frame_write_ack (&w, &conn->received, ack_delay_us (conn, now_us), MIN (max_ranges, TEA_MAX_ACK_RANGES));
       conn->ack_pending = 0;
       conn->ack_immediately = FALSE;
       conn->ack_deadline = G_MAXINT64;
