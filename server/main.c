@@ -54,15 +54,24 @@ check_config (const TeaDaemonOptions *options)
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static void
+clear_options (TeaDaemonOptions *options)
+{
+  g_clear_pointer (&options->config_file, g_free);
+  g_clear_pointer (&options->bind_address, g_free);
+  g_clear_pointer (&options->state_dir, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TeaDaemonOptions, clear_options)
+
 int
 main (int argc, char **argv)
 {
-  TeaDaemonOptions options = { .port = -1, .max_sessions = -1, .idle_timeout = -1 };
+  /* Freed on every return, --show-key and --check-config included. */
+  g_auto (TeaDaemonOptions) options = { .port = -1, .max_sessions = -1, .idle_timeout = -1 };
   gboolean version = FALSE, want_key = FALSE, want_check = FALSE;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (TeaDaemon) daemon = NULL;
   g_autoptr (GError) error = NULL;
-  int status;
   const GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &options.port, N_("UDP port to listen on (default 9999)"), N_("PORT") },
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &options.bind_address, N_("Listen only on this IP address"), N_("ADDRESS") },
@@ -113,9 +122,5 @@ main (int argc, char **argv)
       g_printerr ("teahoused: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  status = tea_daemon_run (daemon);
-  g_free (options.config_file);
-  g_free (options.bind_address);
-  g_free (options.state_dir);
-  return status;
+  return tea_daemon_run (daemon);
 }

@@ -272,6 +272,10 @@ tea_daemon_start (TeaDaemon *daemon, GError **error)
   g_autoptr (GError) activation_error = NULL;
   g_autoptr (GSocket) activated = take_activated_socket (&activation_error);
 
+  /* Handlers first: a signal right after "Listening" must not kill us. */
+  daemon->signal_ids[0] = g_unix_signal_add (SIGTERM, on_stop_signal, daemon);
+  daemon->signal_ids[1] = g_unix_signal_add (SIGINT, on_stop_signal, daemon);
+  daemon->signal_ids[2] = g_unix_signal_add (SIGHUP, on_reload_signal, daemon);
   if (activation_error)
     {
       g_propagate_error (error, g_steal_pointer (&activation_error));
@@ -290,9 +294,6 @@ tea_daemon_start (TeaDaemon *daemon, GError **error)
       g_message ("Listening on %s port %u", daemon->bind_address ? daemon->bind_address : "all addresses",
                  tea_listener_get_port (daemon->listener));
     }
-  daemon->signal_ids[0] = g_unix_signal_add (SIGTERM, on_stop_signal, daemon);
-  daemon->signal_ids[1] = g_unix_signal_add (SIGINT, on_stop_signal, daemon);
-  daemon->signal_ids[2] = g_unix_signal_add (SIGHUP, on_reload_signal, daemon);
   return TRUE;
 }
 

@@ -144,6 +144,10 @@ resend_accept (TeaRelay *relay, TeaSession *session, const TeaAddr *from)
    * a new handshake would make a second session. */
   if (session->accept_packet && tea_addr_equal (from, &session->addr))
     _tea_relay_send_raw (relay, from, session->socket_address, session->accept_packet, session->accept_len);
+  else
+    /* Replayed from another address, or the client already uses the
+     * session: nothing to answer, but every drop is counted. */
+    relay->stats.dropped_handshake++;
 }
 
 static TeaConn *

@@ -82,7 +82,6 @@ static char *
 legacy_nick (TeaRelay *relay, const char *name)
 {
   g_autoptr (GString) nick = g_string_new (NULL);
-  g_autofree char *candidate = NULL;
   guint chars = 0;
 
   for (const char *p = name; *p && chars < TEA_MAX_NICK_CHARS - 3; p = g_utf8_next_char (p), chars++)
@@ -92,15 +91,15 @@ legacy_nick (TeaRelay *relay, const char *name)
     }
   if (nick->len == 0)
     g_string_append (nick, "guest");
-  candidate = g_strdup (nick->str);
-  for (guint n = 2; n < 1000; n++)
+  /* The name itself, then up to "~99": the three characters left free
+   * above, so every candidate is a valid nick. */
+  for (guint n = 1; n < 100; n++)
     {
+      g_autofree char *candidate = n == 1 ? g_strdup (nick->str) : g_strdup_printf ("%s~%u", nick->str, n);
       g_autofree char *key = tea_name_fold (candidate, strlen (candidate));
 
       if (!g_hash_table_contains (relay->sessions_by_nick, key))
         return g_steal_pointer (&candidate);
-      g_free (candidate);
-      candidate = g_strdup_printf ("%s~%u", nick->str, n);
     }
   return NULL;
 }
@@ -171,12 +170,14 @@ legacy_say (TeaRelay *relay, TeaSession *session, const char *line)
   TeaMembership *m = g_ptr_array_index (session->memberships, 0);
   TeaEvent event = { .kind = TEA_EVENT_MESSAGE, .flags = session->flags };
 
-  g_strchomp (text);
+  /* Exactly the seed client's own test, before any trimming: after
+   * "exit " it stays, and its next line must not make a newcomer. */
   if (g_ascii_strcasecmp (text, "exit") == 0)
     {
       _tea_relay_end_session (relay, session, TEA_EVENT_QUIT, TEA_CODE_QUIT, tea_str_from (NULL));
       return;
     }
+  g_strchomp (text);
   /* No error codes reach a seed client: what breaks the rules is dropped
    * and counted. */
   if (!tea_text_is_valid (text, strlen (text), TEA_MAX_TEXT) ||

@@ -16,9 +16,11 @@
 G_BEGIN_DECLS
 
 /* Stateless resets answer packets for sessions we do not know; a budget
- * keeps a flood of such packets from becoming a flood of replies. */
-#define TEA_RESET_BURST 100
-#define TEA_RESET_RATE 100
+ * keeps a flood of such packets from costing unbounded CPU. It is shared,
+ * so it is generous: a flood that exhausts it only delays clients of a
+ * restarted relay until their idle timeout (docs/SECURITY.md). */
+#define TEA_RESET_BURST 1000
+#define TEA_RESET_RATE 1000
 
 typedef struct _TeaRoom TeaRoom;
 typedef struct _TeaSession TeaSession;

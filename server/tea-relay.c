@@ -322,7 +322,7 @@ _tea_relay_reschedule (TeaRelay *relay, TeaSession *session)
   if (session->conn)
     deadline = tea_conn_next_deadline (session->conn);
   else
-    deadline = session->legacy_last_heard + relay->config.legacy_idle_timeout_s * G_USEC_PER_SEC;
+    deadline = session->legacy_last_heard + (gint64) relay->config.legacy_idle_timeout_s * G_USEC_PER_SEC;
   if (deadline <= relay->now)
     _tea_relay_mark_dirty (relay, session);
   else
@@ -588,7 +588,12 @@ tea_relay_receive (TeaRelay *relay, const TeaAddr *from, guint8 *data, gsize len
         relay->stats.dropped_foreign++;
       break;
     case TEA_PACKET_CLASS_BAD_VERSION:
-      handle_bad_version (relay, from, len);
+      /* A seed client called "THOMAS" starts with our magic too; only a
+       * padded datagram can be a future version's handshake. */
+      if (relay->config.legacy && len < TEA_HANDSHAKE_PADDED_LEN)
+        _tea_relay_handle_legacy (relay, from, data, len);
+      else
+        handle_bad_version (relay, from, len);
       break;
     case TEA_PACKET_CLASS_NATIVE:
       if (type == TEA_PACKET_HELLO)

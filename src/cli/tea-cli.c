@@ -20,6 +20,7 @@ struct _TeaCli
   GCancellable *cancellable;
   char *room;             /* the current room */
   GQueue pending_lines;   /* char *, before the room is joined */
+  gboolean joining;       /* the first room's JOIN is not answered yet */
   GHashTable *in_flight;  /* req ids we wait for before quitting at EOF */
   gboolean input_done;
   gboolean quit_sent;
@@ -34,12 +35,18 @@ print_line (TeaCli *cli, const char *line)
   g_autoptr (GString) safe = g_string_new (NULL);
 
   /* Names and text were checked by the relay, but a terminal must never
-   * see a control character from the network: show them as U+FFFD. */
+   * see a control character from the network (nor a bidi override that
+   * reorders what follows): show them as U+FFFD. Continuation lines of a
+   * multi-line message are indented, so text cannot pass itself off as
+   * a line of its own ("12:00:00 <someone> ..."). */
   for (const char *p = line; *p; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
-      if ((c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f))
+      if (c == '\n')
+        g_string_append (safe, "\n         ");
+      else if ((c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) ||
+               (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
         g_string_append_unichar (safe, 0xfffd);
       else
         g_string_append_unichar (safe, c);
@@ -174,8 +181,7 @@ flush_pending_lines (TeaCli *cli)
 {
   char *line;
 
-  while (cli->room && tea_client_in_room (cli->client, cli->room) &&
-         (line = g_queue_pop_head (&cli->pending_lines)))
+  while (!cli->joining && (line = g_queue_pop_head (&cli->pending_lines)))
     {
       send_line (cli, line);
       g_free (line);
@@ -209,14 +215,16 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
         print_notice (cli, "%s: %s", tea_code_describe (msg->error.code), detail);
       else
         print_notice (cli, "%s", tea_code_describe (msg->error.code));
-      if (cli->room && !tea_client_in_room (cli->client, cli->room) && !g_queue_is_empty (&cli->pending_lines))
+      if (cli->joining && !tea_client_in_room (cli->client, cli->room))
         {
           /* The room could not be joined: what was typed for it goes nowhere. */
+          cli->joining = FALSE;
           g_queue_clear_full (&cli->pending_lines, g_free);
           g_clear_pointer (&cli->room, g_free);
         }
       break;
     case TEA_MSG_JOINED:
+      cli->joining = FALSE;
       g_free (cli->room);
       cli->room = tea_str_dup (msg->joined.room);
       text = tea_str_dup (msg->joined.topic);
@@ -357,7 +365,13 @@ send_line (TeaCli *cli, const char *line)
   if (line[0] == '/' && line[1] != '/')
     run_command (cli, line);
   else if (cli->room)
-    track (cli, tea_client_say (cli->client, cli->room, line[0] == '/' ? line + 1 : line, TEA_TEXT_KIND_MESSAGE));
+    {
+      guint32 req = tea_client_say (cli->client, cli->room, line[0] == '/' ? line + 1 : line, TEA_TEXT_KIND_MESSAGE);
+
+      if (req == 0)
+        print_notice (cli, "%s", _("Not sent: not connected to that room right now"));
+      track (cli, req);
+    }
   else
     print_notice (cli, "%s", _("Join a room first: /join ROOM"));
 }
@@ -381,16 +395,13 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_strchomp (line);
-  if (*line)
-    {
-      gboolean ready = cli->room && tea_client_in_room (cli->client, cli->room) &&
-                       g_queue_is_empty (&cli->pending_lines);
-
-      if (ready || line[0] == '/')
-        send_line (cli, line);
-      else if (g_queue_get_length (&cli->pending_lines) < MAX_PENDING_LINES)
-        g_queue_push_tail (&cli->pending_lines, g_steal_pointer (&line));
-    }
+  /* Until the first room is joined every line waits, commands too: they
+   * need the connection (sent before it they would be lost), and must keep
+   * their order with the text around them. */
+  if (*line && !cli->joining)
+    send_line (cli, line);
+  else if (*line && g_queue_get_length (&cli->pending_lines) < MAX_PENDING_LINES)
+    g_queue_push_tail (&cli->pending_lines, g_steal_pointer (&line));
   read_next_line (cli);
 }
 
@@ -412,6 +423,7 @@ tea_cli_new (TeaClient *client, const char *room, GInputStream *input, GOutputSt
   cli->cancellable = g_cancellable_new ();
   cli->in_flight = g_hash_table_new (NULL, NULL);
   cli->room = g_strdup (room);
+  cli->joining = room != NULL;
   g_queue_init (&cli->pending_lines);
   if (room)
     tea_client_join (client, room, 20);

@@ -325,7 +325,18 @@ handle_cookie (TeaClient *client, const guint8 *data, gsize len)
     return;
   if (!check_server_key (client, reply.server_key))
     {
-      g_autofree char *message = g_strdup_printf (
+      g_autofree char *message = NULL;
+
+      if (client->pinned_fingerprint)
+        {
+          message = g_strdup_printf (_("The server’s key is not the one the link names. Someone may be "
+                                       "intercepting the connection, or the link is wrong. The server "
+                                       "offered %s."),
+                                     client->server_fingerprint);
+          fail (client, TEA_CLIENT_ERROR_WRONG_KEY, message);
+          return;
+        }
+      message = g_strdup_printf (
         _("The server’s identity has changed. Someone may be intercepting the connection, "
           "or the server was reinstalled. Its key is now %s. Connect only if its operator "
           "confirms this key."),

@@ -32,6 +32,7 @@ typedef enum {
   TEA_CLIENT_ERROR_KEY_CHANGED = 1002,
   TEA_CLIENT_ERROR_NETWORK = 1003,
   TEA_CLIENT_ERROR_CONNECTION_LOST = 1004,
+  TEA_CLIENT_ERROR_WRONG_KEY = 1005, /* not the key the link pinned */
 } TeaClientError;
 
 #define TEA_CLIENT_ERROR (tea_client_error_quark ())
