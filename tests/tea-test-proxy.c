@@ -19,6 +19,8 @@ struct _TeaTestProxy
   GSource *timer;
   guint64 forwarded;
   guint64 dropped;
+  gboolean capture;
+  GPtrArray *captured;
 };
 
 struct _Flow
@@ -106,6 +108,8 @@ impair_and_queue (TeaTestProxy *proxy, Flow *flow, gboolean to_server, const gui
   double loss = to_server ? c->loss_up : c->loss_down;
   guint copies = 1;
 
+  if (proxy->capture)
+    g_ptr_array_add (proxy->captured, g_bytes_new (data, len));
   if (c->blackout || g_rand_double (proxy->rand) < loss)
     {
       proxy->dropped++;
@@ -207,6 +211,7 @@ tea_test_proxy_new (guint16 upstream_port, guint32 seed)
   g_autoptr (GSocketAddress) local = g_inet_socket_address_new (loopback, 0);
 
   proxy->rand = g_rand_new_with_seed (seed);
+  proxy->captured = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   proxy->upstream = g_inet_socket_address_new (loopback, upstream_port);
   proxy->flows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) flow_free);
   g_queue_init (&proxy->queue);
@@ -234,6 +239,7 @@ tea_test_proxy_free (TeaTestProxy *proxy)
   g_object_unref (proxy->front);
   g_object_unref (proxy->upstream);
   g_rand_free (proxy->rand);
+  g_ptr_array_unref (proxy->captured);
   g_free (proxy);
 }
 
@@ -271,4 +277,27 @@ guint64
 tea_test_proxy_get_dropped (TeaTestProxy *proxy)
 {
   return proxy->dropped;
+}
+
+void
+tea_test_proxy_set_capture (TeaTestProxy *proxy, gboolean capture)
+{
+  proxy->capture = capture;
+}
+
+GPtrArray *
+tea_test_proxy_get_captured (TeaTestProxy *proxy)
+{
+  return proxy->captured;
+}
+
+void
+tea_test_proxy_inject_to_clients (TeaTestProxy *proxy, const guint8 *data, gsize len)
+{
+  GHashTableIter iter;
+  Flow *flow;
+
+  g_hash_table_iter_init (&iter, proxy->flows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &flow))
+    g_socket_send_to (proxy->front, flow->client, (const char *) data, len, NULL, NULL);
 }

@@ -32,6 +32,12 @@ TeaTestProxyConfig *tea_test_proxy_config (TeaTestProxy *proxy);
  * rebinding. */
 void tea_test_proxy_rebind (TeaTestProxy *proxy);
 guint64 tea_test_proxy_get_forwarded (TeaTestProxy *proxy);
+/* Keeps a copy of every datagram seen, both ways (GBytes), from now on. */
+void tea_test_proxy_set_capture (TeaTestProxy *proxy, gboolean capture);
+GPtrArray *tea_test_proxy_get_captured (TeaTestProxy *proxy);
+/* Sends a datagram to every client as if from the server: what an attacker
+ * who can spoof the relay's address does. */
+void tea_test_proxy_inject_to_clients (TeaTestProxy *proxy, const guint8 *data, gsize len);
 guint64 tea_test_proxy_get_dropped (TeaTestProxy *proxy);
 
 G_END_DECLS
