@@ -9,6 +9,9 @@
 #include "tea-fingerprint.h"
 #include "tea-server-key.h"
 
+/* -1 is a port number the user may type (and must be refused). */
+#define PORT_NOT_GIVEN G_MININT
+
 static int
 show_key (const TeaDaemonOptions *options)
 {
@@ -47,7 +50,7 @@ check_config (const TeaDaemonOptions *options)
   tea_relay_config_init (&config);
   ok = tea_daemon_load_config (options, &config, &bind_address, &port, &state_dir, &error);
   if (ok)
-    g_print (_("Configuration is valid\n"));
+    g_print ("%s\n", _("Configuration is valid"));
   else
     g_printerr ("%s\n", error->message);
   tea_relay_config_clear (&config);
@@ -67,7 +70,7 @@ int
 main (int argc, char **argv)
 {
   /* Freed on every return, --show-key and --check-config included. */
-  g_auto (TeaDaemonOptions) options = { .port = -1, .max_sessions = -1, .idle_timeout = -1 };
+  g_auto (TeaDaemonOptions) options = { .port = PORT_NOT_GIVEN, .max_sessions = -1, .idle_timeout = -1 };
   gboolean version = FALSE, want_key = FALSE, want_check = FALSE;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (TeaDaemon) daemon = NULL;
@@ -77,9 +80,9 @@ main (int argc, char **argv)
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &options.bind_address, N_("Listen only on this IP address"), N_("ADDRESS") },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options.config_file, N_("Read settings from this file"), N_("FILE") },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.state_dir, N_("Keep the relay key here (default $STATE_DIRECTORY or /var/lib/teahouse)"), N_("DIR") },
-    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &options.max_sessions, N_("Most sessions at once"), N_("N") },
+    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &options.max_sessions, N_("Maximum number of sessions at once"), N_("N") },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options.idle_timeout, N_("Seconds of silence before a session ends"), N_("SECONDS") },
-    { "legacy", 0, 0, G_OPTION_ARG_NONE, &options.legacy, N_("Also accept the tutorial’s plaintext clients. Off by default: they are unencrypted and cannot be validated, so anyone can join as them or aim their traffic at another address"), NULL },
+    { "legacy", 0, 0, G_OPTION_ARG_NONE, &options.legacy, N_("Also accept the plaintext clients of the Python tutorial Teahouse grew from (see the README). Off by default: they are unencrypted and cannot be validated, so anyone can pose as them or aim their traffic at another address"), NULL },
     { "show-key", 0, 0, G_OPTION_ARG_NONE, &want_key, N_("Print the relay key’s fingerprint and exit"), NULL },
     { "check-config", 0, 0, G_OPTION_ARG_NONE, &want_check, N_("Check the configuration and exit"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options.verbose, N_("Log debugging information"), NULL },
@@ -106,9 +109,9 @@ main (int argc, char **argv)
       g_print ("teahoused %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  if (options.port > 65535)
+  if (options.port != PORT_NOT_GIVEN && (options.port < 0 || options.port > 65535))
     {
-      g_printerr (_("The port must be between 0 and 65535\n"));
+      g_printerr ("%s\n", _("The port must be between 0 and 65535"));
       return EXIT_FAILURE;
     }
   if (want_key)

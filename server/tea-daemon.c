@@ -157,7 +157,7 @@ tea_daemon_load_config (const TeaDaemonOptions *options,
           return FALSE;
         }
     }
-  if (options->port >= 0)
+  if (options->port >= 0 && options->port <= 65535)
     *port = options->port;
   if (options->bind_address)
     {

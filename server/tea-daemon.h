@@ -16,7 +16,7 @@ typedef struct
   char *config_file;
   char *bind_address;
   char *state_dir;
-  gint port;          /* -1: not given */
+  gint port;          /* outside 0-65535: not given */
   gint max_sessions;  /* -1: not given */
   gint idle_timeout;  /* -1: not given */
   gboolean legacy;

@@ -60,7 +60,7 @@ main (int argc, char **argv)
     }
   if (argc != 2)
     {
-      g_printerr (_("Give your nickname: teahouse-cli [OPTION…] NICK\n"));
+      g_printerr ("%s\n", _("Give your nickname: teahouse-cli [OPTION…] NICK"));
       return 2;
     }
   if (server && g_str_has_prefix (server, "teahouse:"))

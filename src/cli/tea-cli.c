@@ -6,6 +6,7 @@
 
 #include "tea-cli.h"
 #include "tea-code.h"
+#include "tea-names.h"
 
 /* Lines waiting for the connection: a pipe may deliver all of its input
  * before the first room is joined. */
@@ -122,6 +123,17 @@ on_event (TeaClient *client, const char *room, gpointer event_ptr, gpointer user
   g_autofree char *line = tea_cli_format_event (room, !current || in_several_rooms (cli), event);
 
   print_line (cli, line);
+  /* After our own PART, lines go to another room we are in, if any. */
+  if (current && event->kind == TEA_EVENT_PART &&
+      tea_names_equal (event->nick.str, event->nick.len, tea_client_get_nick (client), -1))
+    {
+      g_auto (GStrv) rooms = tea_client_dup_rooms (client);
+
+      g_clear_pointer (&cli->room, g_free);
+      for (guint i = 0; rooms[i]; i++)
+        if (!tea_names_equal (rooms[i], -1, room, -1))
+          cli->room = g_strdup (rooms[i]);
+    }
 }
 
 static void
@@ -169,7 +181,8 @@ print_rooms (TeaCli *cli, const TeaMessage *msg)
       g_autofree char *text = tea_str_dup (topic);
       g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", members), members);
 
-      print_notice (cli, "%s (%s) %s", name, count, text);
+      /* Translators: a room's name, its member count ("3 members"), its topic */
+      print_notice (cli, _("%s (%s) %s"), name, count, text);
     }
 }
 
@@ -212,7 +225,8 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
     case TEA_MSG_ERROR:
       detail = tea_str_dup (msg->error.detail);
       if (*detail)
-        print_notice (cli, "%s: %s", tea_code_describe (msg->error.code), detail);
+        /* Translators: an error sentence, then what it is about (e.g. a nickname) */
+        print_notice (cli, _("%s: %s"), tea_code_describe (msg->error.code), detail);
       else
         print_notice (cli, "%s", tea_code_describe (msg->error.code));
       if (cli->joining && !tea_client_in_room (cli->client, cli->room))
@@ -262,9 +276,17 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
 static void
 on_server_key (TeaClient *client, const char *fingerprint, gboolean first_time, gpointer user_data)
 {
-  g_printerr (_("The server %s:%u is new to this computer. Its key is %s; it has been remembered, "
-                "and a different key will be refused.\n"),
-              tea_client_get_host (client), tea_client_get_port (client), fingerprint);
+  g_autofree char *text = NULL;
+
+  if (first_time)
+    /* Translators: %s is a host, %u a port, the last %s a key fingerprint */
+    text = g_strdup_printf (_("The server %s port %u is new to this computer. Its key is %s; it has been "
+                              "remembered, and a different key will be refused."),
+                            tea_client_get_host (client), tea_client_get_port (client), fingerprint);
+  else
+    text = g_strdup_printf (_("The new key %s of server %s port %u has been accepted and remembered."),
+                            fingerprint, tea_client_get_host (client), tea_client_get_port (client));
+  g_printerr ("%s\n", text);
 }
 
 static void
@@ -286,7 +308,7 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
     case TEA_CLIENT_STATE_FAILED:
       g_printerr ("teahouse-cli: %s\n", error ? error->message : _("Connection failed"));
       if (error && error->code == TEA_CLIENT_ERROR_KEY_CHANGED)
-        g_printerr (_("If you trust the new key, run again with --accept-new-key.\n"));
+        g_printerr ("%s\n", _("If you trust the new key, run again with --accept-new-key."));
       cli->status = EXIT_FAILURE;
       g_main_loop_quit (cli->loop);
       break;
@@ -350,6 +372,8 @@ run_command (TeaCli *cli, const char *line)
     track (cli, tea_client_names (cli->client, room));
   else if (g_str_equal (command, "list"))
     track (cli, tea_client_list (cli->client));
+  else if (g_str_equal (command, "help"))
+    print_help (cli);
   else if (g_str_equal (command, "quit"))
     {
       cli->quit_sent = TRUE;

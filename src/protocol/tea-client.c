@@ -208,6 +208,22 @@ send_datagram (TeaClient *client, const guint8 *data, gsize len)
     client->refused = TRUE;
 }
 
+static const char *
+describe_loss (guint code)
+{
+  switch (code)
+    {
+    case TEA_CLIENT_ERROR_UNREACHABLE:
+      return _("The server does not answer");
+    case TEA_CLIENT_ERROR_RESOLVE:
+      return _("The server’s name cannot be found");
+    case TEA_CLIENT_ERROR_NETWORK:
+      return _("The network is unavailable");
+    default:
+      return tea_code_describe (code);
+    }
+}
+
 /* Connection lost: start over with a new session after a backoff, keeping
  * the rooms so they are rejoined and caught up. */
 static void
@@ -222,8 +238,7 @@ lose_session (TeaClient *client, guint code, gboolean at_once)
       set_state (client, TEA_CLIENT_STATE_DISCONNECTED);
       return;
     }
-  set_error (client, code, code >= TEA_CLIENT_ERROR_UNREACHABLE ? _("The connection was lost")
-                                                                : tea_code_describe (code));
+  set_error (client, code, describe_loss (code));
   if (!at_once || client->reconnect_attempt > 0)
     {
       /* 1, 2, 4 … 30 s, with jitter so a restarted relay is not hit by
@@ -281,6 +296,7 @@ check_server_key (TeaClient *client, const guint8 *key)
   g_autofree char *fingerprint = tea_fingerprint_from_key (key);
   const char *pinned = client->known ? tea_known_servers_lookup (client->known, client->host, client->port) : NULL;
   gboolean first_time = FALSE;
+  gboolean replaced = FALSE;
 
   g_free (client->server_fingerprint);
   client->server_fingerprint = g_strdup (fingerprint);
@@ -294,7 +310,7 @@ check_server_key (TeaClient *client, const guint8 *key)
     {
       if (!client->accept_new_key)
         return FALSE;
-      first_time = TRUE;
+      first_time = replaced = TRUE;
     }
   else if (pinned == NULL)
     {
@@ -305,10 +321,10 @@ check_server_key (TeaClient *client, const guint8 *key)
       g_autoptr (GError) error = NULL;
 
       if (!tea_known_servers_remember (client->known, client->host, client->port, fingerprint, &error))
-        g_warning ("Could not remember the server key: %s", error->message);
+        g_warning (_("Could not remember the server key: %s"), error->message);
     }
   if (first_time)
-    g_signal_emit (client, signals[SIGNAL_SERVER_KEY], 0, fingerprint, TRUE);
+    g_signal_emit (client, signals[SIGNAL_SERVER_KEY], 0, fingerprint, !replaced);
   return TRUE;
 }
 
@@ -968,8 +984,10 @@ tea_client_class_init (TeaClientClass *klass)
   /**
    * TeaClient::server-key:
    * @fingerprint: the relay's key fingerprint
+   * @first_time: TRUE on first contact, FALSE when a changed key was
+   *   accepted on request
    *
-   * A relay key was pinned for the first time (or re-pinned on request).
+   * A relay key was pinned.
    */
   signals[SIGNAL_SERVER_KEY] = g_signal_new ("server-key", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
@@ -1193,6 +1211,15 @@ tea_client_join (TeaClient *client, const char *name, guint16 history)
 {
   Room *room = want_room (client, name, history);
   return client->logged_in ? send_join (client, room) : 0;
+}
+
+void
+tea_client_forget_room (TeaClient *client, const char *name)
+{
+  Room *room = room_by_name (client, name);
+
+  if (room && room->id == 0)
+    g_hash_table_remove (client->rooms, room->key);
 }
 
 static guint32

@@ -81,6 +81,8 @@ guint64 tea_client_get_last_seq (TeaClient *client, const char *room);
 /* Requests. Each returns its request id (0 if it could not be sent: not
  * connected, or not in that room); the answer comes as a "reply" signal. */
 guint32 tea_client_join (TeaClient *client, const char *room, guint16 history);
+/* Stops wanting a room that was never joined (no PART is sent). */
+void tea_client_forget_room (TeaClient *client, const char *room);
 guint32 tea_client_part (TeaClient *client, const char *room, const char *reason);
 guint32 tea_client_say (TeaClient *client, const char *room, const char *text, TeaTextKind kind);
 guint32 tea_client_privmsg (TeaClient *client, const char *nick, const char *text, TeaTextKind kind);

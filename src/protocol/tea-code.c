@@ -43,7 +43,7 @@ tea_code_describe (guint code)
     case TEA_CODE_ROOM_FULL:
       return _("The room is full");
     case TEA_CODE_TOO_MANY_ROOMS_ON_SERVER:
-      return _("The server has no room for another room");
+      return _("The server has reached its limit of rooms");
     case TEA_CODE_CANNOT_EDIT:
       return _("Only your latest message in a room can be changed");
     case TEA_CODE_TOPIC_TOO_LONG:
@@ -53,6 +53,7 @@ tea_code_describe (guint code)
     case TEA_CODE_UNKNOWN_REQUEST:
       return _("The server does not understand this request");
     case TEA_CODE_QUIT:
+      /* Translators: why a session ended: the user quit */
       return _("Left");
     case TEA_CODE_SERVER_SHUTDOWN:
       return _("The server is shutting down");
@@ -67,7 +68,7 @@ tea_code_describe (guint code)
     case TEA_CODE_REASSEMBLY_TIMEOUT:
       return _("A message arrived incompletely");
     case TEA_CODE_BAD_COOKIE:
-      return _("The server did not recognise the connection attempt");
+      return _("The server did not recognize the connection attempt");
     case TEA_CODE_UNSUPPORTED_VERSION:
       return _("The server speaks a different version of the protocol");
     case TEA_CODE_SESSION_UNKNOWN:
