@@ -51,6 +51,7 @@ struct _TeaSession
   TeaTimer timer;
   gboolean dirty;
   gboolean doomed;
+  guint16 doom_code;
   /* Legacy clients only. */
   gint64 legacy_last_heard;
   gsize legacy_budget;

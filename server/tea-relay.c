@@ -354,7 +354,7 @@ void
 _tea_relay_end_session (TeaRelay *relay, TeaSession *session, guint8 kind, guint16 code, TeaStr reason)
 {
   _tea_relay_leave_all_rooms (relay, session, kind, code, reason);
-  if (session->conn && tea_conn_get_state (session->conn) == TEA_CONN_OPEN)
+  if (session->conn && tea_conn_get_state (session->conn) != TEA_CONN_CLOSED)
     {
       /* Best effort: the peer learns why at once instead of timing out. */
       tea_conn_close (session->conn, code, relay->now);
@@ -371,8 +371,7 @@ _tea_relay_doom (TeaRelay *relay, TeaSession *session, guint16 code)
   if (session->doomed)
     return;
   session->doomed = TRUE;
-  if (session->conn && tea_conn_get_state (session->conn) == TEA_CONN_OPEN)
-    tea_conn_abort (session->conn, code);
+  session->doom_code = code;
   g_ptr_array_add (relay->doomed, session);
 }
 
@@ -384,10 +383,9 @@ _tea_relay_process_doomed (TeaRelay *relay)
   while (relay->doomed->len > 0)
     {
       TeaSession *session = g_ptr_array_steal_index (relay->doomed, relay->doomed->len - 1);
-      guint16 code = session->conn ? tea_conn_get_close_code (session->conn) : TEA_CODE_IDLE_TIMEOUT;
 
       session->doomed = FALSE;
-      _tea_relay_end_session (relay, session, TEA_EVENT_TIMEOUT, code, tea_str_from (NULL));
+      _tea_relay_end_session (relay, session, TEA_EVENT_TIMEOUT, session->doom_code, tea_str_from (NULL));
     }
 }
 

@@ -394,7 +394,7 @@ reply_examples (Doc *doc)
   m.list.entries_len = w.pos;
   message_example (doc, "ROOMS_REPLY: lobby, 3 members, no topic", &m);
   m = (TeaMessage) { .type = TEA_MSG_PRIVATE };
-  m.private_msg.time_ms = G_GUINT64_CONSTANT (1795651200000);
+  m.private_msg.time_ms = G_GUINT64_CONSTANT (1795564800000);
   m.private_msg.from = tea_str_from ("alice");
   m.private_msg.text = tea_str_from ("psst");
   message_example (doc, "PRIVATE from alice: \"psst\" (2026-11-25 00:00 UTC)", &m);
@@ -414,9 +414,9 @@ event_examples (Doc *doc)
 {
   TeaMessage m = { .type = TEA_MSG_EVENT };
 
-  heading (doc, "Events", "All in room 1 at 2026-11-25 00:00:00 UTC (time_ms 1795651200000).");
+  heading (doc, "Events", "All in room 1 at 2026-11-25 00:00:00 UTC (time_ms 1795564800000).");
   m.event.room_id = 1;
-  m.event.time_ms = G_GUINT64_CONSTANT (1795651200000);
+  m.event.time_ms = G_GUINT64_CONSTANT (1795564800000);
   m.event.seq = 43;
   m.event.kind = TEA_EVENT_MESSAGE;
   m.event.nick = tea_str_from ("alice");

@@ -78,6 +78,7 @@ struct _TeaClient
   guint64 session_id;
   guint8 reset_token[TEA_RESET_TOKEN_LEN];
   guint8 resume_token[TEA_RESUME_TOKEN_LEN];
+  char *resume_file;
   gboolean logged_in;
   guint32 login_req;
   guint32 next_req_id;
@@ -532,6 +533,23 @@ send_join (TeaClient *client, Room *room)
 }
 
 static void
+save_resume_token (TeaClient *client)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *hex = NULL;
+
+  if (client->resume_file == NULL)
+    return;
+  dir = g_path_get_dirname (client->resume_file);
+  hex = g_malloc (TEA_RESUME_TOKEN_LEN * 2 + 1);
+  sodium_bin2hex (hex, TEA_RESUME_TOKEN_LEN * 2 + 1, client->resume_token, TEA_RESUME_TOKEN_LEN);
+  if (g_mkdir_with_parents (dir, 0700) != 0 ||
+      !g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
+    g_debug ("could not keep the resume token in %s", client->resume_file);
+  sodium_memzero (hex, strlen (hex));
+}
+
+static void
 handle_welcome (TeaClient *client, const TeaMessage *msg)
 {
   GHashTableIter iter;
@@ -540,6 +558,7 @@ handle_welcome (TeaClient *client, const TeaMessage *msg)
   g_free (client->nick);
   client->nick = tea_str_dup (msg->welcome.nick);
   memcpy (client->resume_token, msg->welcome.resume_token, TEA_RESUME_TOKEN_LEN);
+  save_resume_token (client);
   client->logged_in = TRUE;
   client->ever_connected = TRUE;
   client->reconnect_attempt = 0;
@@ -917,6 +936,7 @@ tea_client_finalize (GObject *object)
   g_free (client->pinned_fingerprint);
   g_free (client->server_fingerprint);
   sodium_memzero (client->resume_token, sizeof client->resume_token);
+  g_free (client->resume_file);
   G_OBJECT_CLASS (tea_client_parent_class)->finalize (object);
 }
 
@@ -1040,6 +1060,24 @@ void
 tea_client_set_connect_timeout (TeaClient *client, guint seconds)
 {
   client->connect_timeout_us = (gint64) seconds * G_USEC_PER_SEC;
+}
+
+void
+tea_client_set_resume_file (TeaClient *client, const char *path)
+{
+  g_autofree char *hex = NULL;
+  gsize len = 0;
+
+  g_free (client->resume_file);
+  client->resume_file = g_strdup (path);
+  if (path && g_file_get_contents (path, &hex, &len, NULL))
+    {
+      g_strstrip (hex);
+      if (sodium_hex2bin (client->resume_token, TEA_RESUME_TOKEN_LEN, hex, strlen (hex), NULL, &len, NULL) != 0 ||
+          len != TEA_RESUME_TOKEN_LEN)
+        sodium_memzero (client->resume_token, TEA_RESUME_TOKEN_LEN);
+      sodium_memzero (hex, strlen (hex));
+    }
 }
 
 void

@@ -52,6 +52,10 @@ void tea_client_set_accept_new_key (TeaClient *client, gboolean accept);
 /* Give up on the first connection after this long (default 10 s). */
 void tea_client_set_connect_timeout (TeaClient *client, guint seconds);
 void tea_client_set_client_name (TeaClient *client, const char *name);
+/* Keeps the session's resume token in this file (mode 0600), so that after
+ * a crash or a restart of the app the new session takes over the old one
+ * instead of finding its own nick taken by it. */
+void tea_client_set_resume_file (TeaClient *client, const char *path);
 
 void tea_client_connect (TeaClient *client);
 /* Sends QUIT (with an optional reason) and stops. */

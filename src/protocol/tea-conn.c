@@ -567,7 +567,7 @@ deliver_fragment (TeaConn *conn, const guint8 *data, guint16 len, gboolean fin, 
     }
   if (conn->reassembly->len + len > TEA_MAX_MESSAGE)
     {
-      tea_conn_close (conn, TEA_CODE_MESSAGE_TOO_LONG, now_us);
+      tea_conn_close (conn, TEA_CODE_PROTOCOL_VIOLATION, now_us);
       return;
     }
   g_byte_array_append (conn->reassembly, data, len);
@@ -757,9 +757,11 @@ note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
   if (!ack_eliciting)
     return;
   conn->ack_pending++;
-  /* Acknowledge at once on reordering or a gap (fast loss detection at the
-   * peer), or every second packet; otherwise within the ack delay. */
-  if (!in_order || conn->received.n_ranges > 1 || conn->ack_pending >= 2)
+  /* Acknowledge at once when this packet is out of order or leaves a gap
+   * below it (fast loss detection at the peer), or every second packet;
+   * otherwise within the ack delay. Older holes do not count: a lost
+   * ack-only packet is never sent again and would leave one forever. */
+  if (!in_order || conn->ack_pending >= 2)
     conn->ack_immediately = TRUE;
   else if (conn->ack_deadline == G_MAXINT64)
     conn->ack_deadline = now_us + TEA_MAX_ACK_DELAY_US;

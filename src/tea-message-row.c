@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tea-message-row.h"
+#include "tea-window.h"
+
+#define N_COLORS 8
+
+struct _TeaMessageRow
+{
+  GtkWidget parent_instance;
+
+  TeaChatMessage *message;
+  GtkWidget *box;
+  GtkLabel *avatar;
+  GtkWidget *header;
+  GtkLabel *nick;
+  GtkWidget *lock;
+  GtkLabel *time;
+  GtkLabel *body;
+  GtkWidget *status_box;
+  GtkLabel *status;
+  GtkWidget *retry;
+  GtkPopover *menu;
+};
+
+G_DEFINE_FINAL_TYPE (TeaMessageRow, tea_message_row, GTK_TYPE_WIDGET)
+
+guint
+tea_nick_color (const char *nick)
+{
+  g_autofree char *folded = g_utf8_casefold (nick ? nick : "", -1);
+  return g_str_hash (folded) % N_COLORS;
+}
+
+static GRegex *
+link_regex (void)
+{
+  static gsize once;
+  static GRegex *regex;
+
+  if (g_once_init_enter (&once))
+    {
+      regex = g_regex_new ("\\b(?:https?://|www\\.)[^\\s<>\"]+", G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&once, 1);
+    }
+  return regex;
+}
+
+char *
+tea_text_to_markup (const char *text)
+{
+  g_autoptr (GString) markup = g_string_new (NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+  gsize done = 0;
+
+  /* Escape everything; only the <a> elements made here are markup, so a
+   * nick or message can never inject any. */
+  g_regex_match (link_regex (), text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      gint start, end;
+      g_autofree char *url = NULL;
+      g_autofree char *href = NULL;
+      g_autofree char *escaped_text = NULL;
+      g_autofree char *escaped_href = NULL;
+      g_autofree char *before = NULL;
+
+      g_match_info_fetch_pos (match, 0, &start, &end);
+      /* Sentence punctuation after a link is not part of it. */
+      while (end > start && strchr (".,;:!?)]}'", text[end - 1]))
+        end--;
+      url = g_strndup (text + start, end - start);
+      href = g_ascii_strncasecmp (url, "www.", 4) == 0 ? g_strconcat ("https://", url, NULL) : g_strdup (url);
+      before = g_markup_escape_text (text + done, start - done);
+      escaped_text = g_markup_escape_text (url, -1);
+      escaped_href = g_markup_escape_text (href, -1);
+      g_string_append_printf (markup, "%s<a href=\"%s\">%s</a>", before, escaped_href, escaped_text);
+      done = end;
+      g_match_info_next (match, NULL);
+    }
+  {
+    g_autofree char *rest = g_markup_escape_text (text + done, -1);
+    g_string_append (markup, rest);
+  }
+  return g_string_free (g_steal_pointer (&markup), FALSE);
+}
+
+static gboolean
+on_activate_link (GtkLabel *label, const char *uri, gpointer user_data)
+{
+  /* GIO, not gtk_show_uri: it is not deprecated, and inside the Flatpak it
+   * goes through the OpenURI portal. */
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, NULL, NULL);
+  return TRUE;
+}
+
+static char *
+format_time (gint64 time_ms, const char *format)
+{
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
+  g_autoptr (GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+
+  return local ? g_date_time_format (local, format) : g_strdup ("");
+}
+
+static char *
+format_day (gint64 time_ms)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
+  g_autoptr (GDateTime) day = g_date_time_to_local (utc);
+  gint days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (day);
+
+  if (g_date_time_get_year (now) == g_date_time_get_year (day) && days == 0)
+    return g_strdup (_("Today"));
+  if (g_date_time_get_year (now) == g_date_time_get_year (day) && days == 1)
+    return g_strdup (_("Yesterday"));
+  /* Translators: a day separator in the chat, strftime format: "Monday 23/11/2026" */
+  return g_date_time_format (day, _("%A %x"));
+}
+
+static void
+set_classes (TeaMessageRow *row, const char *kind_class)
+{
+  static const char *kinds[] = { "text", "action", "notice", "day", "gap", "status", "mention", "own", "pending", "failed", "first", NULL };
+
+  for (guint i = 0; kinds[i]; i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (row), kinds[i]);
+  gtk_widget_add_css_class (GTK_WIDGET (row), kind_class);
+}
+
+static void
+set_color (GtkWidget *widget, guint color)
+{
+  for (guint i = 0; i < N_COLORS; i++)
+    {
+      char name[16];
+
+      g_snprintf (name, sizeof name, "color-%u", i);
+      if (i == color)
+        gtk_widget_add_css_class (widget, name);
+      else
+        gtk_widget_remove_css_class (widget, name);
+    }
+}
+
+static void
+show_avatar (TeaMessageRow *row, const char *nick, gboolean first)
+{
+  gunichar initial = g_unichar_toupper (g_utf8_get_char_validated (nick, -1));
+  char text[8] = { 0 };
+
+  if (initial == (gunichar) -1 || initial == (gunichar) -2 || initial == 0)
+    initial = '?';
+  g_unichar_to_utf8 (initial, text);
+  gtk_label_set_text (row->avatar, first ? text : "");
+  gtk_widget_set_opacity (GTK_WIDGET (row->avatar), first ? 1.0 : 0.0);
+  set_color (GTK_WIDGET (row->avatar), tea_nick_color (nick));
+}
+
+static void
+bind_text (TeaMessageRow *row, TeaChatMessage *m)
+{
+  gboolean first = tea_chat_message_get_first_in_group (m);
+  const char *nick = tea_chat_message_get_nick (m);
+  g_autofree char *time = format_time (tea_chat_message_get_time (m), "%H:%M");
+  g_autofree char *markup = NULL;
+
+  show_avatar (row, nick, first || tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_ACTION);
+  gtk_widget_set_visible (GTK_WIDGET (row->avatar), TRUE);
+  gtk_widget_set_visible (row->header, first);
+  gtk_label_set_text (row->nick, nick);
+  set_color (GTK_WIDGET (row->nick), tea_nick_color (nick));
+  gtk_label_set_text (row->time, time);
+  gtk_widget_set_visible (row->lock, tea_chat_message_get_unencrypted (m));
+
+  if (tea_chat_message_get_deleted (m))
+    {
+      markup = g_strdup_printf ("<i>%s</i>", _("This message was deleted"));
+    }
+  else
+    {
+      g_autofree char *text = tea_text_to_markup (tea_chat_message_get_text (m));
+
+      if (tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_ACTION)
+        {
+          g_autofree char *who = g_markup_escape_text (nick, -1);
+          markup = g_strdup_printf ("<i>%s %s</i>", who, text);
+        }
+      else
+        {
+          markup = g_steal_pointer (&text);
+        }
+      if (tea_chat_message_get_edited (m))
+        {
+          g_autofree char *with = g_strdup_printf ("%s <span alpha=\"60%%\" size=\"small\">%s</span>", markup, _("(edited)"));
+          g_free (markup);
+          markup = g_steal_pointer (&with);
+        }
+    }
+  gtk_label_set_markup (row->body, markup);
+  gtk_label_set_xalign (row->body, 0);
+  gtk_label_set_selectable (row->body, TRUE);
+}
+
+static void
+bind_state (TeaMessageRow *row, TeaChatMessage *m)
+{
+  switch (tea_chat_message_get_state (m))
+    {
+    case TEA_CHAT_MESSAGE_PENDING:
+      gtk_label_set_text (row->status, _("Sending…"));
+      gtk_widget_set_visible (row->retry, FALSE);
+      gtk_widget_set_visible (row->status_box, TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (row), "pending");
+      break;
+    case TEA_CHAT_MESSAGE_FAILED:
+      {
+        const char *why = tea_chat_message_get_error (m);
+        /* Translators: under an own message the server did not accept or never got */
+        g_autofree char *text = why ? g_strdup_printf (_("Not delivered: %s"), why) : g_strdup (_("Not delivered"));
+
+        gtk_label_set_text (row->status, text);
+        gtk_widget_set_visible (row->retry, TRUE);
+        gtk_widget_set_visible (row->status_box, TRUE);
+        gtk_widget_add_css_class (GTK_WIDGET (row), "failed");
+      }
+      break;
+    case TEA_CHAT_MESSAGE_DELIVERED:
+    default:
+      gtk_widget_set_visible (row->status_box, FALSE);
+      break;
+    }
+}
+
+static void
+bind_line (TeaMessageRow *row, TeaChatMessage *m)
+{
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (row->avatar), FALSE);
+  gtk_widget_set_visible (row->header, FALSE);
+  gtk_widget_set_visible (row->status_box, FALSE);
+  gtk_label_set_selectable (row->body, FALSE);
+  if (tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_DAY)
+    {
+      text = format_day (tea_chat_message_get_time (m));
+      gtk_label_set_xalign (row->body, 0.5);
+    }
+  else
+    {
+      g_autofree char *time = format_time (tea_chat_message_get_time (m), "%H:%M");
+
+      /* Translators: a notice line: the time, then what happened */
+      text = g_strdup_printf (_("%s · %s"), time, tea_chat_message_get_text (m));
+      gtk_label_set_xalign (row->body, 0);
+    }
+  gtk_label_set_text (row->body, text);
+}
+
+static void
+update_accessible (TeaMessageRow *row, TeaChatMessage *m)
+{
+  g_autofree char *time = format_time (tea_chat_message_get_time (m), "%H:%M");
+  g_autofree char *label = NULL;
+
+  if (tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_TEXT || tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_ACTION)
+    /* Translators: how a screen reader reads a message: who, when, what */
+    label = g_strdup_printf (_("%s at %s: %s"), tea_chat_message_get_nick (m), time, tea_chat_message_get_text (m));
+  else
+    label = g_strdup (tea_chat_message_get_text (m));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+void
+tea_message_row_set_message (TeaMessageRow *row, TeaChatMessage *message)
+{
+  static const char *kind_classes[] = { "text", "action", "notice", "day", "gap", "status" };
+  TeaChatMessageKind kind;
+
+  g_set_object (&row->message, message);
+  if (message == NULL)
+    return;
+  kind = tea_chat_message_get_kind (message);
+  set_classes (row, kind_classes[kind]);
+  if (kind == TEA_CHAT_MESSAGE_TEXT || kind == TEA_CHAT_MESSAGE_ACTION)
+    {
+      bind_text (row, message);
+      bind_state (row, message);
+      if (tea_chat_message_get_first_in_group (message))
+        gtk_widget_add_css_class (GTK_WIDGET (row), "first");
+      if (tea_chat_message_get_mention (message))
+        gtk_widget_add_css_class (GTK_WIDGET (row), "mention");
+      if (tea_chat_message_get_own (message))
+        gtk_widget_add_css_class (GTK_WIDGET (row), "own");
+    }
+  else
+    {
+      bind_line (row, message);
+    }
+  update_accessible (row, message);
+}
+
+TeaChatMessage *
+tea_message_row_get_message (TeaMessageRow *row)
+{
+  return row->message;
+}
+
+/* ---- Actions ------------------------------------------------------------ */
+
+static TeaWindow *
+window_of (TeaMessageRow *row)
+{
+  return TEA_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (row), TEA_TYPE_WINDOW));
+}
+
+static void
+retry_activated (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+
+  if (row->message && window_of (row))
+    tea_window_retry_message (window_of (row), row->message);
+}
+
+static void
+edit_activated (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+
+  if (row->message && window_of (row))
+    tea_window_edit_message (window_of (row), row->message);
+}
+
+static void
+delete_activated (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+
+  if (row->message && window_of (row))
+    tea_window_delete_message (window_of (row), row->message);
+}
+
+static void
+copy_activated (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+
+  if (row->message)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), tea_chat_message_get_text (row->message));
+}
+
+static void
+show_menu (TeaMessageRow *row, double x, double y)
+{
+  g_autoptr (GMenu) menu = g_menu_new ();
+  TeaChatMessageKind kind;
+
+  if (row->message == NULL)
+    return;
+  kind = tea_chat_message_get_kind (row->message);
+  if (kind != TEA_CHAT_MESSAGE_TEXT && kind != TEA_CHAT_MESSAGE_ACTION)
+    return;
+  g_menu_append (menu, _("_Copy Text"), "row.copy");
+  if (tea_chat_message_get_state (row->message) == TEA_CHAT_MESSAGE_FAILED)
+    g_menu_append (menu, _("_Retry"), "row.retry");
+  if (window_of (row) && tea_window_can_edit (window_of (row), row->message))
+    {
+      g_menu_append (menu, _("_Edit"), "row.edit");
+      g_menu_append (menu, _("_Delete"), "row.delete");
+    }
+  if (row->menu == NULL)
+    {
+      row->menu = GTK_POPOVER (gtk_popover_menu_new_from_model (NULL));
+      gtk_widget_set_parent (GTK_WIDGET (row->menu), GTK_WIDGET (row));
+      gtk_popover_set_has_arrow (row->menu, FALSE);
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (row->menu), G_MENU_MODEL (menu));
+  gtk_popover_set_pointing_to (row->menu, &(GdkRectangle) { x, y, 1, 1 });
+  gtk_popover_popup (row->menu);
+}
+
+static void
+on_right_click (GtkGestureClick *gesture, int n_press, double x, double y, TeaMessageRow *row)
+{
+  show_menu (row, x, y);
+}
+
+static void
+menu_activated (GtkWidget *widget, const char *action, GVariant *parameter)
+{
+  show_menu (TEA_MESSAGE_ROW (widget), 24, 12);
+}
+
+/* ---- GObject ------------------------------------------------------------ */
+
+static void
+tea_message_row_dispose (GObject *object)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (object);
+
+  g_clear_pointer (&row->box, gtk_widget_unparent);
+  g_clear_pointer ((GtkWidget **) &row->menu, gtk_widget_unparent);
+  g_clear_object (&row->message);
+  G_OBJECT_CLASS (tea_message_row_parent_class)->dispose (object);
+}
+
+static void
+tea_message_row_class_init (TeaMessageRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = tea_message_row_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  gtk_widget_class_install_action (widget_class, "row.retry", NULL, retry_activated);
+  gtk_widget_class_install_action (widget_class, "row.edit", NULL, edit_activated);
+  gtk_widget_class_install_action (widget_class, "row.delete", NULL, delete_activated);
+  gtk_widget_class_install_action (widget_class, "row.copy", NULL, copy_activated);
+  gtk_widget_class_install_action (widget_class, "row.menu", NULL, menu_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, "row.menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "row.menu", NULL);
+}
+
+static GtkLabel *
+label_with_class (const char *css_class)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_widget_add_css_class (GTK_WIDGET (label), css_class);
+  gtk_label_set_xalign (label, 0);
+  return label;
+}
+
+static void
+build_header (TeaMessageRow *row)
+{
+  row->header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  row->nick = label_with_class ("nick");
+  gtk_label_set_ellipsize (row->nick, PANGO_ELLIPSIZE_END);
+  row->lock = gtk_image_new_from_icon_name ("channel-insecure-symbolic");
+  gtk_widget_set_tooltip_text (row->lock, _("Unencrypted: sent by a client that cannot encrypt"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->lock), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Unencrypted"), -1);
+  row->time = label_with_class ("time");
+  gtk_box_append (GTK_BOX (row->header), GTK_WIDGET (row->nick));
+  gtk_box_append (GTK_BOX (row->header), row->lock);
+  gtk_box_append (GTK_BOX (row->header), GTK_WIDGET (row->time));
+}
+
+static void
+build_status (TeaMessageRow *row)
+{
+  row->status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  row->status = label_with_class ("delivery");
+  gtk_label_set_wrap (row->status, TRUE);
+  row->retry = gtk_button_new_with_mnemonic (_("_Retry"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row->retry), "row.retry");
+  gtk_widget_add_css_class (row->retry, "flat");
+  gtk_widget_add_css_class (row->retry, "small");
+  gtk_box_append (GTK_BOX (row->status_box), GTK_WIDGET (row->status));
+  gtk_box_append (GTK_BOX (row->status_box), row->retry);
+}
+
+static void
+tea_message_row_init (TeaMessageRow *row)
+{
+  GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_parent (row->box, GTK_WIDGET (row));
+  row->avatar = label_with_class ("avatar");
+  gtk_widget_set_valign (GTK_WIDGET (row->avatar), GTK_ALIGN_START);
+  gtk_label_set_xalign (row->avatar, 0.5);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (row->avatar), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  build_header (row);
+  row->body = label_with_class ("body");
+  gtk_label_set_wrap (row->body, TRUE);
+  gtk_label_set_wrap_mode (row->body, PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_hexpand (GTK_WIDGET (row->body), TRUE);
+  g_signal_connect (row->body, "activate-link", G_CALLBACK (on_activate_link), NULL);
+  build_status (row);
+  gtk_box_append (GTK_BOX (column), row->header);
+  gtk_box_append (GTK_BOX (column), GTK_WIDGET (row->body));
+  gtk_box_append (GTK_BOX (column), row->status_box);
+  gtk_widget_set_hexpand (column, TRUE);
+  gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->avatar));
+  gtk_box_append (GTK_BOX (row->box), column);
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_right_click), row);
+  gtk_widget_add_controller (GTK_WIDGET (row), GTK_EVENT_CONTROLLER (click));
+}
+
+TeaMessageRow *
+tea_message_row_new (void)
+{
+  return g_object_new (TEA_TYPE_MESSAGE_ROW, NULL);
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The desktop client's model (TeaChat, rooms, lines) against a real relay,
+ * without a display: own messages pending then delivered (or failed with
+ * a reason), unread counts and mentions, private conversations, edits,
+ * member lists, commands, and what survives a lost connection.
+ */
+#include <string.h>
+
+#include "tea-chat.h"
+#include "tea-member.h"
+#include "tea-test-proxy.h"
+#include "tea-test-util.h"
+
+typedef struct
+{
+  TeaChat *chat;
+  TeaRoom *room;
+  const char *text;
+  TeaChatMessageState state;
+  guint n;
+} LineWait;
+
+static TeaChatMessage *
+find_line (TeaRoom *room, const char *text)
+{
+  TeaMessageList *list = tea_room_get_messages (room);
+
+  for (guint i = tea_message_list_get_n_items_fast (list); i > 0; i--)
+    {
+      TeaChatMessage *m = tea_message_list_get (list, i - 1);
+
+      if (strstr (tea_chat_message_get_text (m), text))
+        return m;
+    }
+  return NULL;
+}
+
+static gboolean
+line_in_state (gpointer user_data)
+{
+  LineWait *w = user_data;
+  TeaChatMessage *m = find_line (w->room, w->text);
+
+  return m && tea_chat_message_get_state (m) == w->state;
+}
+
+static void
+wait_line (TeaRoom *room, const char *text, TeaChatMessageState state)
+{
+  LineWait w = { NULL, room, text, state, 0 };
+
+  if (!tea_test_wait (line_in_state, &w, 10000))
+    g_error ("no line “%s” in state %d in %s", text, state, tea_room_get_name (room));
+}
+
+static gboolean
+chat_connected (gpointer user_data)
+{
+  TeaChat *chat = user_data;
+  return tea_client_get_state (tea_chat_get_client (chat)) == TEA_CLIENT_STATE_CONNECTED;
+}
+
+static gboolean
+room_joined (gpointer user_data)
+{
+  return tea_room_get_joined (user_data);
+}
+
+static TeaChat *
+connect_chat (guint16 port, const char *nick, const char *room_name, TeaRoom **room)
+{
+  TeaChat *chat = tea_chat_new ("127.0.0.1", port, nick, NULL);
+
+  *room = tea_chat_join (chat, room_name);
+  tea_chat_connect (chat);
+  g_assert_true (tea_test_wait (chat_connected, chat, 10000));
+  g_assert_true (tea_test_wait (room_joined, *room, 10000));
+  return chat;
+}
+
+static guint
+count_kind (TeaRoom *room, TeaChatMessageKind kind)
+{
+  TeaMessageList *list = tea_room_get_messages (room);
+  guint n = 0;
+
+  for (guint i = 0; i < tea_message_list_get_n_items_fast (list); i++)
+    if (tea_chat_message_get_kind (tea_message_list_get (list, i)) == kind)
+      n++;
+  return n;
+}
+
+static void
+test_pending_then_delivered (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "alice", "tea", &room);
+  TeaChatMessage *line;
+
+  tea_test_peer_connect (bob, "tea");
+  g_assert_true (tea_chat_send (chat, room, "hello bob", NULL));
+  /* Shown at once, as pending, before the relay has answered. */
+  line = find_line (room, "hello bob");
+  g_assert_nonnull (line);
+  g_assert_true (tea_chat_message_get_own (line));
+  g_assert_cmpint (tea_chat_message_get_state (line), ==, TEA_CHAT_MESSAGE_PENDING);
+  wait_line (room, "hello bob", TEA_CHAT_MESSAGE_DELIVERED);
+  /* Confirmed in place, not duplicated by the relay's echo. */
+  g_assert_cmpuint (tea_chat_message_get_seq (line), >, 0);
+  tea_test_peer_wait_count (bob, "MESSAGE", "hello bob", 1);
+  {
+    guint copies = 0;
+    TeaMessageList *list = tea_room_get_messages (room);
+
+    for (guint i = 0; i < tea_message_list_get_n_items_fast (list); i++)
+      if (g_str_equal (tea_chat_message_get_text (tea_message_list_get (list, i)), "hello bob"))
+        copies++;
+    g_assert_cmpuint (copies, ==, 1);
+  }
+}
+
+static void
+test_refused_and_retried (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = NULL;
+  g_autofree char *too_long = g_strnfill (TEA_MAX_TEXT + 1, 'x');
+  TeaChatMessage *line;
+
+  tea_relay_config_init (&config);
+  config.flood_burst = 1;
+  config.flood_rate = 5;
+  relay = tea_test_relay_new (&config);
+  chat = connect_chat (relay->port, "alice", "tea", &room);
+
+  tea_chat_send (chat, room, "first", NULL);
+  tea_chat_send (chat, room, "too fast", NULL);
+  wait_line (room, "too fast", TEA_CHAT_MESSAGE_FAILED);
+  line = find_line (room, "too fast");
+  g_assert_nonnull (tea_chat_message_get_error (line));
+  /* The user sees why and can try again; this time it goes through. */
+  tea_test_run_for (400);
+  tea_chat_retry (chat, room, line);
+  g_assert_cmpint (tea_chat_message_get_state (line), ==, TEA_CHAT_MESSAGE_PENDING);
+  wait_line (room, "too fast", TEA_CHAT_MESSAGE_DELIVERED);
+
+  tea_test_run_for (400);
+  tea_chat_send (chat, room, too_long, NULL);
+  wait_line (room, "xxxxxxxx", TEA_CHAT_MESSAGE_FAILED);
+  tea_relay_config_clear (&config);
+}
+
+static gboolean
+has_mentions (gpointer room)
+{
+  return tea_room_get_mentions (room) > 0;
+}
+
+static void
+test_unread_and_mentions (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "Alice", "tea", &room);
+
+  tea_test_peer_connect (bob, "tea");
+  tea_client_say (bob->client, "tea", "is alicent here?", TEA_TEXT_KIND_MESSAGE);  /* not a mention */
+  tea_client_say (bob->client, "tea", "ALICE: tea is ready", TEA_TEXT_KIND_MESSAGE); /* a mention */
+  g_assert_true (tea_test_wait (has_mentions, room, 10000));
+  tea_test_run_for (200);
+  g_assert_cmpuint (tea_room_get_unread (room), ==, 2);
+  g_assert_cmpuint (tea_room_get_mentions (room), ==, 1);
+  g_assert_true (tea_chat_message_get_mention (find_line (room, "tea is ready")));
+  g_assert_false (tea_chat_message_get_mention (find_line (room, "alicent")));
+  /* Looking at the room clears both; while it is shown nothing counts. */
+  tea_room_set_active (room, TRUE);
+  g_assert_cmpuint (tea_room_get_unread (room), ==, 0);
+  g_assert_cmpuint (tea_room_get_mentions (room), ==, 0);
+  tea_client_say (bob->client, "tea", "alice?", TEA_TEXT_KIND_MESSAGE);
+  wait_line (room, "alice?", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_cmpuint (tea_room_get_unread (room), ==, 0);
+}
+
+static gboolean
+room_exists (gpointer user_data)
+{
+  LineWait *w = user_data;
+
+  if (w->text)
+    return tea_chat_find_room (w->chat, w->text) != NULL;
+  return g_list_model_get_n_items (tea_chat_get_rooms (w->chat)) >= w->n;
+}
+
+static void
+test_private_conversation (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "alice", "tea", &room);
+  LineWait w = { chat, NULL, NULL, 0, 2 };
+  TeaRoom *conversation;
+
+  tea_test_peer_connect (bob, NULL);
+  tea_client_privmsg (bob->client, "alice", "psst", TEA_TEXT_KIND_MESSAGE);
+  g_assert_true (tea_test_wait (room_exists, &w, 10000));
+  conversation = g_list_model_get_item (tea_chat_get_rooms (chat), 1);
+  g_object_unref (conversation);
+  g_assert_true (tea_chat_room_is_private (chat, conversation));
+  g_assert_cmpstr (tea_room_get_name (conversation), ==, "bob");
+  wait_line (conversation, "psst", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_true (tea_chat_message_get_mention (find_line (conversation, "psst")));
+  /* Answering in the conversation sends a private message back. */
+  tea_chat_send (chat, conversation, "hi bob", NULL);
+  wait_line (conversation, "hi bob", TEA_CHAT_MESSAGE_DELIVERED);
+  tea_test_peer_wait_message (bob, "PRIVATE alice hi bob");
+  /* /msg from a room opens the same conversation. */
+  g_assert_true (tea_chat_send (chat, room, "/msg bob again", NULL));
+  wait_line (conversation, "again", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_cmpuint (g_list_model_get_n_items (tea_chat_get_rooms (chat)), ==, 2);
+}
+
+static gboolean
+members_are (gpointer user_data)
+{
+  LineWait *w = user_data;
+  return g_list_model_get_n_items (tea_room_get_members (w->room)) == w->n;
+}
+
+static void
+test_members_and_notices (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "alice", "tea", &room);
+  LineWait w = { chat, room, NULL, 0, 2 };
+  g_autoptr (TeaMember) first = NULL;
+
+  tea_test_peer_connect (bob, "tea");
+  g_assert_true (tea_test_wait (members_are, &w, 10000));
+  first = g_list_model_get_item (tea_room_get_members (room), 0);
+  g_assert_cmpstr (tea_member_get_nick (first), ==, "alice"); /* sorted */
+  tea_client_change_nick (bob->client, "robert");
+  wait_line (room, "robert", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_true (tea_chat_message_get_is_presence (find_line (room, "robert")));
+  tea_client_set_topic (bob->client, "tea", "Pu-erh");
+  wait_line (room, "Pu-erh", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_cmpstr (tea_room_get_topic (room), ==, "Pu-erh");
+  g_assert_false (tea_chat_message_get_is_presence (find_line (room, "Pu-erh")));
+  tea_client_disconnect (bob->client, "bye");
+  w.n = 1;
+  g_assert_true (tea_test_wait (members_are, &w, 10000));
+  g_assert_cmpuint (count_kind (room, TEA_CHAT_MESSAGE_NOTICE), >=, 4);
+}
+
+static void
+test_edit_and_delete (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "alice", "tea", &room);
+  TeaChatMessage *line;
+
+  tea_test_peer_connect (bob, "tea");
+  tea_chat_send (chat, room, "teh", NULL);
+  wait_line (room, "teh", TEA_CHAT_MESSAGE_DELIVERED);
+  line = tea_message_list_last_own (tea_room_get_messages (room));
+  g_assert_nonnull (line);
+  g_assert_true (tea_chat_edit (chat, room, line, "tea"));
+  tea_test_peer_wait_count (bob, "EDIT", "tea", 1);
+  wait_line (room, "tea", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_true (tea_chat_message_get_edited (line));
+  g_assert_true (tea_chat_delete (chat, room, line));
+  tea_test_peer_wait_count (bob, "DELETE", "alice", 1);
+  tea_test_run_for (100);
+  g_assert_true (tea_chat_message_get_deleted (line));
+  g_assert_null (tea_message_list_last_own (tea_room_get_messages (room)));
+}
+
+static void
+test_commands (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  TeaRoom *room;
+  g_autoptr (TeaChat) chat = connect_chat (relay->port, "alice", "tea", &room);
+  g_autoptr (GError) error = NULL;
+  LineWait w = { chat, NULL, "coffee", 0, G_MAXUINT };
+
+  g_assert_true (tea_chat_send (chat, room, "/me pours", NULL));
+  wait_line (room, "pours", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_cmpint (tea_chat_message_get_kind (find_line (room, "pours")), ==, TEA_CHAT_MESSAGE_ACTION);
+  g_assert_true (tea_chat_send (chat, room, "//not a command", NULL));
+  wait_line (room, "/not a command", TEA_CHAT_MESSAGE_DELIVERED);
+  g_assert_true (tea_chat_send (chat, room, "/join coffee", NULL));
+  g_assert_true (tea_test_wait (room_exists, &w, 10000));
+  g_assert_false (tea_chat_send (chat, room, "/frobnicate", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/join"));
+}
+
+static gboolean
+is_reconnecting (gpointer chat)
+{
+  return tea_client_get_state (tea_chat_get_client (chat)) == TEA_CLIENT_STATE_RECONNECTING;
+}
+
+static void
+test_catch_up_after_outage (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (TeaChat) chat = NULL;
+  TeaRoom *room;
+
+  tea_relay_config_init (&config);
+  config.idle_timeout_s = 2;
+  config.keepalive_s = 1;
+  relay = tea_test_relay_new (&config);
+  proxy = tea_test_proxy_new (relay->port, 7);
+  bob = tea_test_peer_new (relay->port, "bob");
+  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  tea_test_peer_connect (bob, "tea");
+
+  /* Alice's network goes away; she writes anyway; bob talks meanwhile. */
+  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_chat_send (chat, room, "lost in transit", NULL);
+  tea_client_say (bob->client, "tea", "while you were away", TEA_TEXT_KIND_MESSAGE);
+  g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
+  tea_test_proxy_config (proxy)->blackout = FALSE;
+  g_assert_true (tea_test_wait (chat_connected, chat, 15000));
+
+  /* She catches up on bob's line, once; her own line either made it before
+   * the outage or is marked as not delivered, never silently pending. */
+  wait_line (room, "while you were away", TEA_CHAT_MESSAGE_DELIVERED);
+  {
+    TeaChatMessage *own = find_line (room, "lost in transit");
+    LineWait w = { chat, room, "lost in transit", TEA_CHAT_MESSAGE_FAILED, 0 };
+
+    g_assert_nonnull (own);
+    if (tea_chat_message_get_state (own) != TEA_CHAT_MESSAGE_DELIVERED)
+      g_assert_true (tea_test_wait (line_in_state, &w, 10000));
+  }
+  tea_relay_config_clear (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tea/chat/pending-then-delivered", test_pending_then_delivered);
+  g_test_add_func ("/tea/chat/refused-and-retried", test_refused_and_retried);
+  g_test_add_func ("/tea/chat/unread-and-mentions", test_unread_and_mentions);
+  g_test_add_func ("/tea/chat/private-conversation", test_private_conversation);
+  g_test_add_func ("/tea/chat/members-and-notices", test_members_and_notices);
+  g_test_add_func ("/tea/chat/edit-and-delete", test_edit_and_delete);
+  g_test_add_func ("/tea/chat/commands", test_commands);
+  g_test_add_func ("/tea/chat/catch-up-after-outage", test_catch_up_after_outage);
+  return g_test_run ();
+}
