@@ -10,6 +10,7 @@
 #include "tea-fingerprint.h"
 #include "tea-listener.h"
 #include "tea-relay.h"
+#include "tea-sd-notify.h"
 #include "tea-server-key.h"
 
 #define DAEMON_GROUP "daemon"
@@ -29,6 +30,7 @@ struct _TeaDaemon
   TeaListener *listener;
   GMainLoop *loop;
   guint signal_ids[3];
+  guint watchdog_id;
 };
 
 G_DEFINE_FINAL_TYPE (TeaDaemon, tea_daemon, G_TYPE_OBJECT)
@@ -40,6 +42,7 @@ tea_daemon_finalize (GObject *object)
 
   for (guint i = 0; i < G_N_ELEMENTS (daemon->signal_ids); i++)
     g_clear_handle_id (&daemon->signal_ids[i], g_source_remove);
+  g_clear_handle_id (&daemon->watchdog_id, g_source_remove);
   g_clear_object (&daemon->listener);
   g_clear_object (&daemon->relay);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);
@@ -234,6 +237,7 @@ on_reload_signal (gpointer user_data)
   guint16 port;
 
   tea_relay_config_init (&config);
+  tea_sd_notify ("RELOADING=1");
   if (tea_daemon_load_config (&daemon->options, &config, &bind_address, &port, &state_dir, &error))
     {
       tea_relay_reconfigure (daemon->relay, &config);
@@ -246,6 +250,7 @@ on_reload_signal (gpointer user_data)
       g_warning ("Configuration not reloaded: %s", error->message);
     }
   tea_relay_config_clear (&config);
+  tea_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
 
@@ -294,12 +299,16 @@ tea_daemon_start (TeaDaemon *daemon, GError **error)
       g_message ("Listening on %s port %u", daemon->bind_address ? daemon->bind_address : "all addresses",
                  tea_listener_get_port (daemon->listener));
     }
+  /* Only now is the socket open: systemd may send clients our way. */
+  tea_sd_notify ("READY=1");
+  daemon->watchdog_id = tea_sd_watchdog_start ();
   return TRUE;
 }
 
 void
 tea_daemon_stop (TeaDaemon *daemon)
 {
+  tea_sd_notify ("STOPPING=1");
   if (daemon->listener)
     tea_listener_shutdown (daemon->listener);
   g_main_loop_quit (daemon->loop);

@@ -16,6 +16,8 @@
 #include <sys/prctl.h>
 #endif
 
+#include <gio/gunixsocketaddress.h>
+
 #include "tea-fingerprint.h"
 #include "tea-test-util.h"
 
@@ -76,8 +78,10 @@ on_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* The relay's own warnings (a rejected reload) are part of what is tested,
  * so only criticals stay fatal in the child. */
+/* env: extra "KEY=VALUE" strings (or NULL); fd_3: a descriptor the child
+ * gets as fd 3, as systemd passes sockets (or -1). */
 static Child *
-child_spawn (const char *const *argv)
+child_spawn_full (const char *const *argv, const char *const *env, int fd_3)
 {
   g_autoptr (GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -89,6 +93,15 @@ child_spawn (const char *const *argv)
   g_subprocess_launcher_unsetenv (launcher, "STATE_DIRECTORY");
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_PID");
   g_subprocess_launcher_unsetenv (launcher, "LISTEN_FDS");
+  g_subprocess_launcher_unsetenv (launcher, "NOTIFY_SOCKET");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
+  for (guint i = 0; env && env[i]; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+  if (fd_3 >= 0)
+    g_subprocess_launcher_take_fd (launcher, dup (fd_3), 3);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   child->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
@@ -99,6 +112,12 @@ child_spawn (const char *const *argv)
   read_more (child, g_subprocess_get_stderr_pipe (child->process));
   g_subprocess_wait_async (child->process, NULL, on_exited, child);
   return child;
+}
+
+static Child *
+child_spawn (const char *const *argv)
+{
+  return child_spawn_full (argv, NULL, -1);
 }
 
 static gboolean
@@ -708,6 +727,107 @@ test_command_line (void)
   }
 }
 
+/* ---- systemd ---------------------------------------------------------- */
+
+typedef struct
+{
+  GSocket *socket;
+  GString *received;
+} Notify;
+
+static gboolean
+notified (gpointer user_data)
+{
+  Notify *n = ((gpointer *) user_data)[0];
+  const char *state = ((gpointer *) user_data)[1];
+  char buffer[512];
+  gssize len;
+
+  while ((len = g_socket_receive (n->socket, buffer, sizeof buffer - 1, NULL, NULL)) > 0)
+    {
+      buffer[len] = '\0';
+      g_string_append_printf (n->received, "%s\n", buffer);
+    }
+  return strstr (n->received->str, state) != NULL;
+}
+
+static void
+wait_notified (Notify *n, const char *state)
+{
+  gpointer args[2] = { n, (gpointer) state };
+
+  if (!tea_test_wait (notified, args, 10000))
+    g_error ("no %s from teahoused; got:\n%s", state, n->received->str);
+}
+
+static void
+test_systemd_notify (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "notify", NULL);
+  g_autofree char *notify_env = g_strconcat ("NOTIFY_SOCKET=", path, NULL);
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr (GError) error = NULL;
+  Notify n = { NULL, g_string_new (NULL) };
+  const char *env[] = { notify_env, "WATCHDOG_USEC=200000", NULL };
+  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
+                         "--state-dir", dir, NULL };
+  g_autoptr (Child) child = NULL;
+
+  n.socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, 0, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (n.socket, FALSE);
+  g_assert_true (g_socket_bind (n.socket, address, FALSE, &error));
+  child = child_spawn_full (argv, env, -1);
+  /* Ready once listening, then watchdog pings at half the interval, the
+   * reload bracketed, and STOPPING on the way out. */
+  wait_notified (&n, "READY=1");
+  wait_notified (&n, "WATCHDOG=1");
+  kill (g_ascii_strtoll (g_subprocess_get_identifier (child->process), NULL, 10), SIGHUP);
+  wait_notified (&n, "RELOADING=1");
+  g_subprocess_send_signal (child->process, SIGTERM);
+  wait_notified (&n, "STOPPING=1");
+  child_wait_exit (child, 10000);
+  child_assert_status (child, 0);
+  g_object_unref (n.socket);
+  g_string_free (n.received, TRUE);
+  remove_tree (dir);
+}
+
+static void
+test_socket_activation (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr (Child) child = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  guint16 port;
+
+  /* What systemd does with teahoused.socket: a bound socket as fd 3,
+   * LISTEN_FDS=1 and LISTEN_PID set to the service's own pid. */
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  script = g_strdup_printf ("LISTEN_PID=$$ LISTEN_FDS=1 exec \"%s\" --state-dir \"%s\"", g_getenv ("TEAHOUSED"), dir);
+  {
+    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+    child = child_spawn_full (argv, NULL, g_socket_get_fd (socket));
+  }
+  g_object_unref (g_steal_pointer (&socket)); /* only the daemon has it now */
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "lobby");
+  g_assert_nonnull (strstr (child->err->str, "socket systemd passed"));
+  g_subprocess_send_signal (child->process, SIGTERM);
+  child_wait_exit (child, 10000);
+  child_assert_status (child, 0);
+  remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -720,5 +840,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/daemon/check-config", test_check_config);
   g_test_add_func ("/tea/daemon/bad-state-dir", test_bad_state_dir);
   g_test_add_func ("/tea/daemon/command-line", test_command_line);
+  g_test_add_func ("/tea/daemon/systemd-notify", test_systemd_notify);
+  g_test_add_func ("/tea/daemon/socket-activation", test_socket_activation);
   return g_test_run ();
 }
