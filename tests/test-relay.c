@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tea-test-proxy.h"
+#include "tea-test-resolver.h"
 #include "tea-test-util.h"
 
 static void
@@ -468,11 +469,45 @@ test_restart (void)
   tea_relay_config_clear (&config);
 }
 
+static gboolean
+client_connected (gpointer client)
+{
+  return tea_client_get_state (client) == TEA_CLIENT_STATE_CONNECTED;
+}
+
+/* A name's first answers can be dead ends: nothing listening there (the
+ * kernel refuses) or silence (a firewall). The client moves on to the
+ * next address. ("localhost" is ::1 then 127.0.0.1 to GLib, and relays
+ * bound to 127.0.0.1 alone are common.) */
+static void
+test_every_address (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  const char *addresses[] = { "127.0.0.3", "127.0.0.2", "127.0.0.1", NULL };
+  g_autoptr (GResolver) fake = tea_test_resolver_new ("relay.test", addresses);
+  g_autoptr (GResolver) real = g_resolver_get_default ();
+  g_autoptr (GInetAddress) silent_ip = g_inet_address_new_from_string ("127.0.0.3");
+  g_autoptr (GSocketAddress) silent_address = g_inet_socket_address_new (silent_ip, relay->port);
+  g_autoptr (GSocket) silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr (TeaClient) client = NULL;
+
+  g_assert_true (g_socket_bind (silent, silent_address, FALSE, NULL));
+  g_resolver_set_default (fake);
+  client = tea_client_new ("relay.test", relay->port, "alice");
+  tea_client_connect (client);
+  g_assert_true (tea_test_wait (client_connected, client, 10000));
+  /* The silent address was tried first, and heard the hellos. */
+  g_assert_cmpint (g_socket_get_available_bytes (silent), >, 0);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_created, ==, 1);
+  g_resolver_set_default (real);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tea/relay/chat-order", test_chat_order);
+  g_test_add_func ("/tea/relay/every-address", test_every_address);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);

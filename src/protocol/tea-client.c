@@ -54,6 +54,7 @@ struct _TeaClient
   GError *error;
   GCancellable *cancellable;
   GSocketAddress *server_address;
+  GList *other_addresses; /* GInetAddress: untried answers of the lookup */
   GSocket *socket;
   GSource *socket_source;
   GSource *timer;
@@ -278,9 +279,16 @@ begin_hello (TeaClient *client)
   arm_timer (client);
 }
 
+static gboolean try_next_address (TeaClient *client);
+
 static void
 retransmit_handshake (TeaClient *client)
 {
+  /* Silence from this address ("localhost" is ::1 and 127.0.0.1, a host
+   * may have a dead IPv6 route): after two hellos, try the next one. */
+  if (client->step == HANDSHAKE_HELLO && client->handshake_interval >= 2 * HANDSHAKE_FIRST_RETRY_US &&
+      try_next_address (client))
+    return;
   client->handshake_interval = MIN (client->handshake_interval * 2, HANDSHAKE_MAX_RETRY_US);
   client->handshake_next = g_get_monotonic_time () + client->handshake_interval;
   if (client->step == HANDSHAKE_HELLO)
@@ -755,6 +763,9 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
       if (n <= TEA_MAX_DATAGRAM)
         handle_datagram (client, buffer, n);
     }
+  /* Nothing listens there: the next address, if the name had several. */
+  if (client->refused && client->step == HANDSHAKE_HELLO)
+    try_next_address (client);
   arm_timer (client);
   g_object_unref (client);
   return G_SOURCE_CONTINUE;
@@ -810,18 +821,39 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
         fail (client, TEA_CLIENT_ERROR_RESOLVE, message);
       return;
     }
-  g_clear_object (&client->server_address);
-  client->server_address = g_inet_socket_address_new (addresses->data, client->port);
-  g_resolver_free_addresses (addresses);
-  if (!open_socket (client, &error))
+  g_list_free_full (client->other_addresses, g_object_unref);
+  client->other_addresses = addresses;
+  if (!try_next_address (client))
     {
       if (client->ever_connected)
         lose_session (client, TEA_CLIENT_ERROR_NETWORK, FALSE);
       else
-        fail (client, TEA_CLIENT_ERROR_NETWORK, error->message);
-      return;
+        fail (client, TEA_CLIENT_ERROR_NETWORK, _("No network reaches the server’s address"));
     }
-  begin_hello (client);
+}
+
+/* Moves this attempt to the next address the server's name resolved to
+ * that a socket can be opened for. */
+static gboolean
+try_next_address (TeaClient *client)
+{
+  while (client->other_addresses)
+    {
+      g_autoptr (GInetAddress) address = client->other_addresses->data;
+      g_autoptr (GError) error = NULL;
+
+      client->other_addresses = g_list_delete_link (client->other_addresses, client->other_addresses);
+      client->refused = FALSE;
+      g_clear_object (&client->server_address);
+      client->server_address = g_inet_socket_address_new (address, client->port);
+      if (open_socket (client, &error))
+        {
+          begin_hello (client);
+          return TRUE;
+        }
+      g_debug ("cannot use an address of %s: %s", client->host, error->message);
+    }
+  return FALSE;
 }
 
 static void
@@ -928,6 +960,7 @@ tea_client_finalize (GObject *object)
   drop_session (client);
   g_clear_object (&client->cancellable);
   g_clear_object (&client->server_address);
+  g_list_free_full (client->other_addresses, g_object_unref);
   g_clear_error (&client->error);
   g_hash_table_unref (client->rooms);
   g_free (client->host);
