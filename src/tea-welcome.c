@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tea-clamp.h"
 #include "tea-link.h"
 #include "tea-names.h"
 #include "tea-welcome.h"
@@ -94,7 +95,12 @@ on_host_clicked (TeaWelcome *welcome)
 static void
 tea_welcome_dispose (GObject *object)
 {
+  GtkWidget *child;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), TEA_TYPE_WELCOME);
+  /* The scrolled window is not bound to a field, so the template leaves it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (tea_welcome_parent_class)->dispose (object);
 }
 
@@ -114,6 +120,7 @@ tea_welcome_class_init (TeaWelcomeClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_connect_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_host_clicked);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  g_type_ensure (TEA_TYPE_CLAMP);
 
   /**
    * TeaWelcome::connect:

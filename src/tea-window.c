@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <glib/gi18n.h>
 
+#include "tea-clamp.h"
 #include "tea-composer.h"
 #include "tea-member.h"
 #include "tea-message-row.h"
@@ -34,6 +35,7 @@ struct _TeaWindow
   TeaWelcome *welcome;
   GtkLabel *key_warning_title;
   GtkLabel *key_warning_label;
+  GtkWidget *refuse_key_button;
   GtkWidget *trust_button;
   GtkRevealer *banner_revealer;
   GtkWidget *banner;
@@ -501,6 +503,9 @@ show_key_warning (TeaWindow *window, const GError *error)
   /* A link's pin is not overridden from here: the link itself is suspect. */
   gtk_widget_set_visible (window->trust_button, error->code == TEA_CLIENT_ERROR_KEY_CHANGED);
   gtk_stack_set_visible_child_name (window->stack, "key-warning");
+  /* The safe choice has the focus (the selectable text would otherwise
+   * take it, and show itself all selected). */
+  gtk_widget_grab_focus (window->refuse_key_button);
 }
 
 static void
@@ -904,6 +909,10 @@ tea_window_dispose (GObject *object)
     }
   g_clear_object (&window->room);
   g_clear_object (&window->chat);
+  /* GtkWindow lets go of its own children; disposing the template first
+   * would pull them out from under it. */
+  gtk_window_set_child (GTK_WINDOW (window), NULL);
+  gtk_window_set_titlebar (GTK_WINDOW (window), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (window), TEA_TYPE_WINDOW);
   G_OBJECT_CLASS (tea_window_parent_class)->dispose (object);
 }
@@ -929,6 +938,7 @@ tea_window_class_init (TeaWindowClass *klass)
   G_OBJECT_CLASS (klass)->finalize = tea_window_finalize;
   GTK_WINDOW_CLASS (klass)->close_request = tea_window_close_request;
 
+  g_type_ensure (TEA_TYPE_CLAMP);
   g_type_ensure (TEA_TYPE_WELCOME);
   g_type_ensure (TEA_TYPE_COMPOSER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/teahouse/Teahouse/tea-window.ui");
@@ -940,6 +950,7 @@ tea_window_class_init (TeaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, welcome);
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, key_warning_title);
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, key_warning_label);
+  gtk_widget_class_bind_template_child (widget_class, TeaWindow, refuse_key_button);
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, trust_button);
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, TeaWindow, banner);
