@@ -317,6 +317,8 @@ tea_application_startup (GApplication *application)
   const char *preferences[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (tea_application_parent_class)->startup (application);
+  /* Here, not in init: --help and --version must work without the schema. */
+  app->settings = g_settings_new (APPLICATION_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (gtk_app, "app.quit", quit);
   gtk_application_set_accels_for_action (gtk_app, "app.preferences", preferences);
@@ -414,11 +416,23 @@ tea_application_finalize (GObject *object)
   G_OBJECT_CLASS (tea_application_parent_class)->finalize (object);
 }
 
+static int
+tea_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("teahouse %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
 static void
 tea_application_class_init (TeaApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  app_class->handle_local_options = tea_application_handle_local_options;
   G_OBJECT_CLASS (klass)->finalize = tea_application_finalize;
   app_class->startup = tea_application_startup;
   app_class->activate = tea_application_activate;
@@ -429,8 +443,18 @@ tea_application_class_init (TeaApplicationClass *klass)
 static void
 tea_application_init (TeaApplication *app)
 {
-  app->settings = g_settings_new (APPLICATION_ID);
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
   app->known = tea_known_servers_new (NULL);
+  g_application_add_main_option_entries (G_APPLICATION (app), entries);
+  /* Translators: the argument placeholder in "teahouse [OPTION…] [LINK…]" */
+  g_application_set_option_context_parameter_string (G_APPLICATION (app), _("[LINK…]"));
+  g_application_set_option_context_summary (G_APPLICATION (app),
+                                            _("Chat in small groups. LINK is a teahouse://HOST:PORT/ROOM#FINGERPRINT "
+                                              "link to open."));
 }
 
 TeaApplication *

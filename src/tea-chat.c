@@ -348,7 +348,7 @@ fail_stale_pending (TeaChat *chat, TeaRoom *room)
       guint generation = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (m), pending_generation_quark));
 
       if (tea_chat_message_get_state (m) == TEA_CHAT_MESSAGE_PENDING && generation < chat->generation)
-        fail_pending (room, m, _("Not delivered: the connection was lost"));
+        fail_pending (room, m, _("the connection was lost"));
     }
 }
 
@@ -695,7 +695,7 @@ say (TeaChat *chat, TeaRoom *room, const char *text, TeaTextKind kind)
   g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
   tea_chat_message_set_state (message, req ? TEA_CHAT_MESSAGE_PENDING : TEA_CHAT_MESSAGE_FAILED);
   if (req == 0)
-    tea_chat_message_set_error (message, _("Not sent: not connected"));
+    tea_chat_message_set_error (message, _("not connected"));
   track (chat, room, req);
   add_line (chat, room, message);
 }

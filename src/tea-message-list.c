@@ -125,14 +125,21 @@ local_day (gint64 time_ms, GDate *date)
   return TRUE;
 }
 
+/* Said by someone: text or a /me action, which group together. */
+static gboolean
+is_spoken (TeaChatMessage *message)
+{
+  TeaChatMessageKind kind = tea_chat_message_get_kind (message);
+  return kind == TEA_CHAT_MESSAGE_TEXT || kind == TEA_CHAT_MESSAGE_ACTION;
+}
+
 static void
 decide_group (TeaMessageList *list, TeaChatMessage *message)
 {
   TeaChatMessage *prev = list->items->len ? g_ptr_array_index (list->items, list->items->len - 1) : NULL;
   gboolean first = TRUE;
 
-  if (prev && tea_chat_message_get_kind (message) == TEA_CHAT_MESSAGE_TEXT &&
-      tea_chat_message_get_kind (prev) == TEA_CHAT_MESSAGE_TEXT &&
+  if (prev && is_spoken (message) && is_spoken (prev) &&
       g_strcmp0 (tea_chat_message_get_nick (prev), tea_chat_message_get_nick (message)) == 0 &&
       tea_chat_message_get_time (message) - tea_chat_message_get_time (prev) < GROUP_GAP_MS)
     first = FALSE;

@@ -118,7 +118,9 @@ format_day (gint64 time_ms)
     return g_strdup (_("Today"));
   if (g_date_time_get_year (now) == g_date_time_get_year (day) && days == 1)
     return g_strdup (_("Yesterday"));
-  /* Translators: a day separator in the chat, strftime format: "Monday 23/11/2026" */
+  /* Translators: a day separator in the chat, a g_date_time_format()
+   * format ("Monday 23/11/2026"); reorder or replace the fields freely */
+  /* xgettext:no-c-format */
   return g_date_time_format (day, _("%A %x"));
 }
 
@@ -169,7 +171,7 @@ bind_text (TeaMessageRow *row, TeaChatMessage *m)
   g_autofree char *time = format_time (tea_chat_message_get_time (m), "%H:%M");
   g_autofree char *markup = NULL;
 
-  show_avatar (row, nick, first || tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_ACTION);
+  show_avatar (row, nick, first);
   gtk_widget_set_visible (GTK_WIDGET (row->avatar), TRUE);
   gtk_widget_set_visible (row->header, first);
   gtk_label_set_text (row->nick, nick);
@@ -220,7 +222,8 @@ bind_state (TeaMessageRow *row, TeaChatMessage *m)
     case TEA_CHAT_MESSAGE_FAILED:
       {
         const char *why = tea_chat_message_get_error (m);
-        /* Translators: under an own message the server did not accept or never got */
+        /* Translators: under an own message the server did not accept or
+         * never got; %s is why, e.g. "not connected" */
         g_autofree char *text = why ? g_strdup_printf (_("Not delivered: %s"), why) : g_strdup (_("Not delivered"));
 
         gtk_label_set_text (row->status, text);
@@ -458,6 +461,9 @@ build_status (TeaMessageRow *row)
   row->status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   row->status = label_with_class ("delivery");
   gtk_label_set_wrap (row->status, TRUE);
+  /* A wrapping label would otherwise shrink to its longest word. */
+  gtk_label_set_width_chars (row->status, 24);
+  gtk_label_set_max_width_chars (row->status, 60);
   row->retry = gtk_button_new_with_mnemonic (_("_Retry"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (row->retry), "row.retry");
   gtk_widget_add_css_class (row->retry, "flat");

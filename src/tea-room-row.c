@@ -37,9 +37,17 @@ update (TeaRoomRow *row)
     gtk_widget_remove_css_class (GTK_WIDGET (row), "has-unread");
   gtk_widget_set_opacity (GTK_WIDGET (row->name), tea_room_get_joined (row->room) ? 1.0 : 0.55);
 
-  /* Translators: how a screen reader reads a room in the sidebar:
-   * the room's name, then how many unread messages and mentions */
-  description = g_strdup_printf (_("%s, %u unread, %u mentions"), tea_room_get_name (row->room), unread, mentions);
+  {
+    /* Translators: part of how a screen reader reads a room in the sidebar */
+    g_autofree char *unread_words = g_strdup_printf (ngettext ("%u unread message", "%u unread messages", unread), unread);
+    /* Translators: part of how a screen reader reads a room in the sidebar */
+    g_autofree char *mention_words = g_strdup_printf (ngettext ("%u mention", "%u mentions", mentions), mentions);
+
+    /* Translators: how a screen reader reads a room in the sidebar: the
+     * room's name, its unread messages, its mentions of you */
+    description = g_strdup_printf (C_("room row", "%s, %s, %s"), tea_room_get_name (row->room), unread_words,
+                                   mention_words);
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
 }
 

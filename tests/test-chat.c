@@ -9,6 +9,7 @@
 
 #include "tea-chat.h"
 #include "tea-member.h"
+#include "tea-message-list.h"
 #include "tea-test-proxy.h"
 #include "tea-test-util.h"
 
@@ -306,6 +307,43 @@ test_commands (void)
   g_assert_nonnull (strstr (error->message, "/join"));
 }
 
+static TeaChatMessage *
+append_line (TeaMessageList *list, TeaChatMessageKind kind, gint64 time_ms, const char *nick, const char *text)
+{
+  g_autoptr (TeaChatMessage) m = tea_chat_message_new (kind, 0, time_ms, nick, text);
+
+  tea_message_list_append (list, m);
+  return m;
+}
+
+/* Lines by one sender group under one header, /me actions included; a
+ * notice, another sender or a long pause starts a new group. */
+static void
+test_grouping (void)
+{
+  g_autoptr (TeaMessageList) list = tea_message_list_new ();
+  g_autoptr (GDateTime) noon = g_date_time_new_local (2026, 11, 23, 12, 0, 0);
+  gint64 t = g_date_time_to_unix (noon) * 1000; /* all lines on one local day */
+  TeaChatMessage *a = append_line (list, TEA_CHAT_MESSAGE_TEXT, t, "bob", "hello");
+  TeaChatMessage *b = append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 1000, "bob", "again");
+  TeaChatMessage *c = append_line (list, TEA_CHAT_MESSAGE_ACTION, t + 2000, "bob", "waves");
+  TeaChatMessage *d = append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 3000, "carol", "hi bob");
+  TeaChatMessage *e = append_line (list, TEA_CHAT_MESSAGE_NOTICE, t + 4000, "dave", "joined");
+  TeaChatMessage *f = append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 5000, "carol", "hi dave");
+  TeaChatMessage *g = append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 3600 * 1000, "carol", "an hour later");
+
+  g_assert_true (tea_chat_message_get_first_in_group (a));
+  g_assert_false (tea_chat_message_get_first_in_group (b));
+  g_assert_false (tea_chat_message_get_first_in_group (c));
+  g_assert_true (tea_chat_message_get_first_in_group (d));
+  (void) e;
+  g_assert_true (tea_chat_message_get_first_in_group (f));
+  g_assert_true (tea_chat_message_get_first_in_group (g));
+  /* One day separator before the first line, none after. */
+  g_assert_cmpint (tea_chat_message_get_kind (tea_message_list_get (list, 0)), ==, TEA_CHAT_MESSAGE_DAY);
+  g_assert_cmpuint (tea_message_list_get_n_items_fast (list), ==, 8);
+}
+
 static gboolean
 is_reconnecting (gpointer chat)
 {
@@ -364,6 +402,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/chat/members-and-notices", test_members_and_notices);
   g_test_add_func ("/tea/chat/edit-and-delete", test_edit_and_delete);
   g_test_add_func ("/tea/chat/commands", test_commands);
+  g_test_add_func ("/tea/chat/grouping", test_grouping);
   g_test_add_func ("/tea/chat/catch-up-after-outage", test_catch_up_after_outage);
   return g_test_run ();
 }
