@@ -10,9 +10,12 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (TeaApplication) app = NULL;
+  /* Lets an uninstalled build find its translations in the build tree
+   * (build-aux/make-screenshots); installed copies never need it. */
+  const char *locale_dir = g_getenv ("TEAHOUSE_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir ? locale_dir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
