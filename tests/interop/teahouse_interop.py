@@ -891,6 +891,11 @@ class Client:
                 return
             sid, = struct.unpack(">Q", pkt[4:12])
             if sid == self.session_id and hmac.compare_digest(pkt[12:28], self.reset_token):
+                if self.quitting:
+                    # Both copies of the relay's CLOSE were lost and it has
+                    # already forgotten us: the session ended as asked (5.7).
+                    out({"type": "closed", "code": 100, "reason": "quit"})
+                    raise Fatal("", 0)
                 out({"type": "closed", "code": 109, "reason": "reset"})
                 raise Fatal("session reset by the relay", 1)
 
@@ -1776,7 +1781,9 @@ def main():
                     help="update our own send key this often (section 5.4); 0 disables")
     ap.add_argument("--rebind-after", type=float, default=0.0,
                     help="testing: change the local UDP port after this many seconds")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    default=bool(os.environ.get("TEAHOUSE_INTEROP_VERBOSE")),
+                    help="log every packet to stderr (also: TEAHOUSE_INTEROP_VERBOSE=1)")
     args = ap.parse_args()
     if args.verify_examples:
         sys.exit(verify_examples(args.doc))
