@@ -207,6 +207,7 @@ tea_application_start_chat (TeaApplication *app, const char *nick, const char *s
   g_settings_set_boolean (app->settings, "host-room", host);
 
   app->chat = tea_chat_new (parsed_host, port, nick, app->known);
+  tea_client_watch_network (tea_chat_get_client (app->chat));
   {
     g_autofree char *name = g_strdup_printf ("resume-%s-%u", parsed_host, port);
     g_autofree char *path = g_build_filename (g_get_user_state_dir (), "teahouse", name, NULL);

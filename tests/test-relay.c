@@ -502,12 +502,73 @@ test_every_address (void)
   g_resolver_set_default (real);
 }
 
+/* A new session, back in room "tea". */
+static gboolean
+session_changed (gpointer user_data)
+{
+  TeaTestPeer *peer = ((gpointer *) user_data)[0];
+  guint64 old_session = *(guint64 *) ((gpointer *) user_data)[1];
+
+  return tea_test_peer_is_connected (peer) && tea_client_get_session_id (peer->client) != old_session &&
+         tea_client_in_room (peer->client, "tea");
+}
+
+/* After a suspend the relay may have restarted or forgotten us while an
+ * idle client would only notice at its next keepalive (25 s). Told that
+ * the network changed, it checks at once: a fresh socket, a PING, the
+ * relay's RESET, a new session in its rooms. */
+static void
+test_network_changed (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 first_session;
+  gpointer wait[2] = { NULL, &first_session };
+  gint64 start;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  first_session = tea_client_get_session_id (alice->client);
+  wait[0] = alice;
+  tea_test_run_for (500); /* every ack sent: alice is idle */
+
+  /* The relay restarts while alice is idle ("asleep"). */
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_run_for (300);
+  g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, first_session);
+
+  start = g_get_monotonic_time ();
+  tea_client_network_changed (alice->client);
+  g_assert_true (tea_test_wait (session_changed, wait, 5000));
+  g_test_message ("new session %.0f ms after the network change", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tea/relay/chat-order", test_chat_order);
   g_test_add_func ("/tea/relay/every-address", test_every_address);
+  g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);

@@ -478,6 +478,7 @@ tea_cli_free (TeaCli *cli)
 int
 tea_cli_run (TeaCli *cli)
 {
+  tea_client_watch_network (cli->client);
   tea_client_connect (cli->client);
   read_next_line (cli);
   g_main_loop_run (cli->loop);

@@ -8,6 +8,7 @@
 #include "tea-code.h"
 #include "tea-fingerprint.h"
 #include "tea-names.h"
+#include "tea-network-watch.h"
 #include "tea-noise.h"
 #include "tea-packet.h"
 #include "tea-random.h"
@@ -85,6 +86,7 @@ struct _TeaClient
   guint32 next_req_id;
 
   GHashTable *rooms; /* key -> Room */
+  TeaNetworkWatch *network_watch;
 };
 
 enum {
@@ -941,6 +943,9 @@ tea_client_dispose (GObject *object)
 {
   TeaClient *client = TEA_CLIENT (object);
 
+  if (client->network_watch)
+    g_signal_handlers_disconnect_by_data (client->network_watch, client);
+  g_clear_object (&client->network_watch);
   if (client->cancellable)
     g_cancellable_cancel (client->cancellable);
   close_socket (client);
@@ -1194,6 +1199,37 @@ tea_client_rebind (TeaClient *client, GError **error)
       arm_timer (client);
     }
   return TRUE;
+}
+
+void
+tea_client_network_changed (TeaClient *client)
+{
+  g_autoptr (GError) error = NULL;
+
+  switch (client->state)
+    {
+    case TEA_CLIENT_STATE_CONNECTED:
+      /* The socket's source address may be gone, and after a suspend the
+       * relay may have forgotten us: a fresh socket and a PING tell within
+       * a round trip (a RESET brings a new session at once). */
+      if (!tea_client_rebind (client, &error))
+        lose_session (client, TEA_CLIENT_ERROR_NETWORK, TRUE);
+      break;
+    case TEA_CLIENT_STATE_RECONNECTING:
+      tea_client_reconnect_now (client);
+      break;
+    default:
+      break;
+    }
+}
+
+void
+tea_client_watch_network (TeaClient *client)
+{
+  if (client->network_watch)
+    return;
+  client->network_watch = tea_network_watch_new ();
+  g_signal_connect_swapped (client->network_watch, "changed", G_CALLBACK (tea_client_network_changed), client);
 }
 
 TeaClientState
