@@ -108,7 +108,7 @@ on_message_added (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, gpointe
     return;
   if (tea_chat_room_is_private (chat, room))
     /* Translators: notification title for a private message; %s is who sent it */
-    title = g_strdup_printf (_("%s (private)"), tea_chat_message_get_nick (message));
+    title = g_strdup_printf (_("%s (private message)"), tea_chat_message_get_nick (message));
   else
     /* Translators: notification title: "alice in lobby" */
     title = g_strdup_printf (_("%s in %s"), tea_chat_message_get_nick (message), tea_room_get_name (room));

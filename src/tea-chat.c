@@ -305,7 +305,9 @@ handle_error (TeaChat *chat, const TeaMessage *msg)
 {
   TeaRoom *room = room_of_request (chat, msg->req_id);
   g_autofree char *detail = tea_str_dup (msg->error.detail);
-  g_autofree char *text = *detail ? g_strdup_printf ("%s: %s", tea_code_describe (msg->error.code), detail)
+  /* Translators: an error sentence, then what it is about (e.g. a nickname) */
+  g_autofree char *text = *detail ? g_strdup_printf (C_("error and what it is about", "%s: %s"),
+                                                     tea_code_describe (msg->error.code), detail)
                                   : g_strdup (tea_code_describe (msg->error.code));
   TeaChatMessage *pending;
 

@@ -577,8 +577,10 @@ on_message_added (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, TeaWind
       (tea_chat_message_get_kind (message) != TEA_CHAT_MESSAGE_TEXT &&
        tea_chat_message_get_kind (message) != TEA_CHAT_MESSAGE_ACTION))
     return;
-  /* Translators: read out to screen reader users when a message arrives */
-  text = g_strdup_printf (_("%s: %s"), tea_chat_message_get_nick (message), tea_chat_message_get_text (message));
+  /* Translators: read out to screen reader users when a message arrives:
+   * the sender's nickname, then the message */
+  text = g_strdup_printf (C_("screen reader", "%s: %s"), tea_chat_message_get_nick (message),
+                          tea_chat_message_get_text (message));
   announce (window, text);
 }
 
@@ -629,7 +631,8 @@ tea_window_show_welcome (TeaWindow *window)
 void
 tea_window_show_error (TeaWindow *window, const char *title, const char *message)
 {
-  g_autofree char *text = g_strdup_printf ("%s: %s", title, message);
+  /* Translators: what failed, then why, e.g. "Cannot connect: the name cannot be found" */
+  g_autofree char *text = g_strdup_printf (C_("error and its reason", "%s: %s"), title, message);
 
   if (g_str_equal (gtk_stack_get_visible_child_name (window->stack), "welcome"))
     tea_welcome_show_error (window->welcome, text);

@@ -97,7 +97,7 @@ tea_cli_format_event (const char *room, gboolean show_room, const TeaEvent *even
     case TEA_EVENT_ACTION:
       return g_strdup_printf ("%s * %s %s", prefix, nick, text);
     case TEA_EVENT_EDIT:
-      /* Translators: shown before a corrected message */
+      /* Translators: marks a message its author corrected */
       return g_strdup_printf ("%s <%s> %s %s", prefix, nick, _("(edited)"), text);
     case TEA_EVENT_DELETE:
       return g_strdup_printf ("%s -!- %s", prefix, _("A message was deleted"));
@@ -160,8 +160,8 @@ print_names (TeaCli *cli, const TeaMessage *msg)
         g_string_append_c (names, ' ');
       g_string_append_len (names, nick.str, nick.len);
       if (flags & TEA_MEMBER_FLAG_UNENCRYPTED)
-        /* Translators: marks a member whose client does not encrypt */
-        g_string_append (names, _("(unencrypted)"));
+        /* Translators: after a nickname: this member's client does not encrypt */
+        g_string_append_printf (names, " %s", _("(unencrypted)"));
     }
   /* Translators: followed by the list of nicknames in the room */
   print_notice (cli, _("In the room: %s"), names->str);
@@ -226,7 +226,7 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
       detail = tea_str_dup (msg->error.detail);
       if (*detail)
         /* Translators: an error sentence, then what it is about (e.g. a nickname) */
-        print_notice (cli, _("%s: %s"), tea_code_describe (msg->error.code), detail);
+        print_notice (cli, C_("error and what it is about", "%s: %s"), tea_code_describe (msg->error.code), detail);
       else
         print_notice (cli, "%s", tea_code_describe (msg->error.code));
       if (cli->joining && !tea_client_in_room (cli->client, cli->room))
@@ -303,7 +303,10 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
       print_notice (cli, _("Connected to %s"), tea_client_get_host (client));
       break;
     case TEA_CLIENT_STATE_RECONNECTING:
-      print_notice (cli, _("Connection lost (%s); reconnecting…"), error ? error->message : "");
+      if (error)
+        print_notice (cli, _("Connection lost (%s); reconnecting…"), error->message);
+      else
+        print_notice (cli, "%s", _("Connection lost; reconnecting…"));
       break;
     case TEA_CLIENT_STATE_FAILED:
       g_printerr ("teahouse-cli: %s\n", error ? error->message : _("Connection failed"));
