@@ -10,6 +10,8 @@
 
 /* Events of history asked for on a first join. */
 #define JOIN_HISTORY 50
+/* How far back own lines may still be waiting to be sent or confirmed. */
+#define PENDING_HORIZON 200
 
 struct _TeaChat
 {
@@ -43,6 +45,9 @@ G_DEFINE_FINAL_TYPE (TeaChat, tea_chat, G_TYPE_OBJECT)
 static G_DEFINE_QUARK (tea-chat-error-quark, tea_chat_error)
 
 static GQuark pending_generation_quark;
+static GQuark history_reset_quark;
+
+static void send_line (TeaChat *chat, TeaRoom *room, TeaChatMessage *message);
 
 gboolean
 tea_chat_room_is_private (TeaChat *chat, TeaRoom *room)
@@ -124,6 +129,28 @@ is_me (TeaChat *chat, TeaStr nick)
 
 /* ---- Room events ------------------------------------------------------- */
 
+/* An own line sent on a session that ended before the relay's OK: the
+ * catch-up shows whether it reached the room. */
+static TeaChatMessage *
+find_unconfirmed (TeaChat *chat, TeaRoom *room, TeaChatMessageKind kind, const char *text)
+{
+  TeaMessageList *list = tea_room_get_messages (room);
+  guint n = tea_message_list_get_n_items_fast (list);
+  guint first = n > PENDING_HORIZON ? n - PENDING_HORIZON : 0;
+
+  for (guint i = first; i < n; i++)
+    {
+      TeaChatMessage *m = tea_message_list_get (list, i);
+      guint generation = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (m), pending_generation_quark));
+
+      if (tea_chat_message_get_own (m) && tea_chat_message_get_state (m) == TEA_CHAT_MESSAGE_PENDING &&
+          tea_chat_message_get_req_id (m) != 0 && generation < chat->generation &&
+          tea_chat_message_get_kind (m) == kind && g_strcmp0 (tea_chat_message_get_text (m), text) == 0)
+        return m;
+    }
+  return NULL;
+}
+
 static void
 deliver_text (TeaChat *chat, TeaRoom *room, const TeaEvent *event)
 {
@@ -131,8 +158,15 @@ deliver_text (TeaChat *chat, TeaRoom *room, const TeaEvent *event)
   g_autofree char *text = tea_str_dup (event->text);
   TeaMessageList *list = tea_room_get_messages (room);
   TeaChatMessage *pending = tea_message_list_find_seq (list, event->seq);
+  TeaChatMessageKind kind = event->kind == TEA_EVENT_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT;
   g_autoptr (TeaChatMessage) message = NULL;
 
+  if (pending == NULL && is_me (chat, event->nick))
+    {
+      pending = find_unconfirmed (chat, room, kind, text);
+      if (pending)
+        tea_chat_message_set_seq (pending, event->seq);
+    }
   /* The line we showed as pending: the relay confirmed it with this seq. */
   if (pending && tea_chat_message_get_own (pending) &&
       tea_chat_message_get_state (pending) != TEA_CHAT_MESSAGE_DELIVERED)
@@ -141,8 +175,7 @@ deliver_text (TeaChat *chat, TeaRoom *room, const TeaEvent *event)
       tea_message_list_move_to_end (list, pending);
       return;
     }
-  message = tea_chat_message_new (event->kind == TEA_EVENT_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT,
-                                  event->seq, event->time_ms, nick, text);
+  message = tea_chat_message_new (kind, event->seq, event->time_ms, nick, text);
   tea_chat_message_set_own (message, is_me (chat, event->nick));
   tea_chat_message_set_unencrypted (message, event->flags & TEA_MEMBER_FLAG_UNENCRYPTED);
   if (!tea_chat_message_get_own (message))
@@ -256,6 +289,11 @@ on_gap (TeaClient *client, const char *name, guint64 first, guint64 last, guint 
 
   if (room == NULL)
     return;
+  if (reason == TEA_GAP_REASON_HISTORY_RESET)
+    {
+      g_object_set_qdata (G_OBJECT (room), history_reset_quark, GUINT_TO_POINTER (chat->generation));
+      tea_message_list_forget_seqs (tea_room_get_messages (room));
+    }
   message = tea_chat_message_new (TEA_CHAT_MESSAGE_GAP, 0, g_get_real_time () / 1000, NULL, text);
   add_line (chat, room, message);
 }
@@ -336,22 +374,38 @@ handle_joined (TeaChat *chat, const TeaMessage *msg)
   tea_room_set_joined (room, TRUE);
 }
 
-/* Pending lines from before a reconnection that the catch-up did not
- * confirm were lost with the old session: say so, offer a retry. */
+/* Own lines still pending when a session begins (or a room's catch-up
+ * ends), oldest first: those typed while disconnected go out now. Those
+ * sent on the old session and not confirmed by the catch-up never reached
+ * the room, so they go out again, unless the relay lost its history (a
+ * restart) or there is no catch-up (private messages): then nobody can
+ * tell, and the person decides with Retry. */
 static void
-fail_stale_pending (TeaChat *chat, TeaRoom *room)
+send_waiting_lines (TeaChat *chat, TeaRoom *room, gboolean history_known)
 {
   TeaMessageList *list = tea_room_get_messages (room);
   guint n = tea_message_list_get_n_items_fast (list);
+  guint first = n > PENDING_HORIZON ? n - PENDING_HORIZON : 0;
 
-  for (guint i = n; i > 0 && i + 200 > n; i--)
+  for (guint i = first; i < n; i++)
     {
-      TeaChatMessage *m = tea_message_list_get (list, i - 1);
+      TeaChatMessage *m = tea_message_list_get (list, i);
       guint generation = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (m), pending_generation_quark));
 
-      if (tea_chat_message_get_state (m) == TEA_CHAT_MESSAGE_PENDING && generation < chat->generation)
+      if (tea_chat_message_get_state (m) != TEA_CHAT_MESSAGE_PENDING || generation >= chat->generation)
+        continue;
+      if (tea_chat_message_get_req_id (m) != 0 && !history_known)
         fail_pending (room, m, _("the connection was lost"));
+      else
+        send_line (chat, room, m);
+      tea_message_list_changed (list, m);
     }
+}
+
+static gboolean
+history_was_reset (TeaChat *chat, TeaRoom *room)
+{
+  return GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (room), history_reset_quark)) == chat->generation;
 }
 
 static void
@@ -369,7 +423,7 @@ handle_names (TeaChat *chat, const TeaMessage *msg)
       tea_room_clear_members (room);
       /* The NAMES that follows a JOIN ends its catch-up. */
       if (msg->req_id == 0)
-        fail_stale_pending (chat, room);
+        send_waiting_lines (chat, room, !history_was_reset (chat, room));
     }
   tea_reader_init (&r, msg->list.entries, msg->list.entries_len);
   while (tea_names_entry_next (&r, &nick, &flags))
@@ -489,7 +543,16 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (chat->rooms));
 
   if (state == TEA_CLIENT_STATE_CONNECTED)
-    chat->generation++;
+    {
+      chat->generation++;
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (TeaRoom) room = g_list_model_get_item (G_LIST_MODEL (chat->rooms), i);
+
+          if (tea_chat_room_is_private (chat, room))
+            send_waiting_lines (chat, room, FALSE);
+        }
+    }
   if (state != TEA_CLIENT_STATE_CONNECTED)
     for (guint i = 0; i < n; i++)
       {
@@ -569,6 +632,7 @@ tea_chat_class_init (TeaChatClass *klass)
   signals[SIGNAL_ROOM_LIST] = g_signal_new ("room-list", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                             0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   pending_generation_quark = g_quark_from_static_string ("tea-pending-generation");
+  history_reset_quark = g_quark_from_static_string ("tea-history-reset");
 }
 
 static void
@@ -679,6 +743,27 @@ tea_chat_part (TeaChat *chat, TeaRoom *room, const char *reason)
   track (chat, room, tea_client_part (chat->client, tea_room_get_name (room), reason));
 }
 
+/* Hands an own line to the relay now if there is a session, or leaves it
+ * waiting (pending, request 0) to go out after the next (re)join. */
+static void
+send_line (TeaChat *chat, TeaRoom *room, TeaChatMessage *message)
+{
+  TeaTextKind kind = tea_chat_message_get_kind (message) == TEA_CHAT_MESSAGE_ACTION ? TEA_TEXT_KIND_ACTION
+                                                                                     : TEA_TEXT_KIND_MESSAGE;
+  const char *text = tea_chat_message_get_text (message);
+  guint32 req = 0;
+
+  if (tea_client_get_state (chat->client) == TEA_CLIENT_STATE_CONNECTED)
+    req = tea_chat_room_is_private (chat, room)
+            ? tea_client_privmsg (chat->client, tea_room_get_name (room), text, kind)
+            : tea_client_say (chat->client, tea_room_get_name (room), text, kind);
+  tea_chat_message_set_req_id (message, req);
+  tea_chat_message_set_error (message, NULL);
+  tea_chat_message_set_state (message, TEA_CHAT_MESSAGE_PENDING);
+  g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
+  track (chat, room, req);
+}
+
 /* Shows the line at once as pending; the relay's OK and event confirm it. */
 static void
 say (TeaChat *chat, TeaRoom *room, const char *text, TeaTextKind kind)
@@ -686,42 +771,18 @@ say (TeaChat *chat, TeaRoom *room, const char *text, TeaTextKind kind)
   g_autoptr (TeaChatMessage) message =
     tea_chat_message_new (kind == TEA_TEXT_KIND_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT, 0,
                           g_get_real_time () / 1000, tea_client_get_nick (chat->client), text);
-  guint32 req;
 
-  if (tea_chat_room_is_private (chat, room))
-    req = tea_client_privmsg (chat->client, tea_room_get_name (room), text, kind);
-  else
-    req = tea_client_say (chat->client, tea_room_get_name (room), text, kind);
   tea_chat_message_set_own (message, TRUE);
-  tea_chat_message_set_req_id (message, req);
-  g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
-  tea_chat_message_set_state (message, req ? TEA_CHAT_MESSAGE_PENDING : TEA_CHAT_MESSAGE_FAILED);
-  if (req == 0)
-    tea_chat_message_set_error (message, _("not connected"));
-  track (chat, room, req);
+  send_line (chat, room, message);
   add_line (chat, room, message);
 }
 
 void
 tea_chat_retry (TeaChat *chat, TeaRoom *room, TeaChatMessage *message)
 {
-  TeaTextKind kind = tea_chat_message_get_kind (message) == TEA_CHAT_MESSAGE_ACTION ? TEA_TEXT_KIND_ACTION
-                                                                                     : TEA_TEXT_KIND_MESSAGE;
-  guint32 req;
-
   if (tea_chat_message_get_state (message) != TEA_CHAT_MESSAGE_FAILED)
     return;
-  if (tea_chat_room_is_private (chat, room))
-    req = tea_client_privmsg (chat->client, tea_room_get_name (room), tea_chat_message_get_text (message), kind);
-  else
-    req = tea_client_say (chat->client, tea_room_get_name (room), tea_chat_message_get_text (message), kind);
-  if (req == 0)
-    return;
-  tea_chat_message_set_req_id (message, req);
-  tea_chat_message_set_error (message, NULL);
-  tea_chat_message_set_state (message, TEA_CHAT_MESSAGE_PENDING);
-  g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
-  track (chat, room, req);
+  send_line (chat, room, message);
   tea_message_list_changed (tea_room_get_messages (room), message);
 }
 

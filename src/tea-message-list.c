@@ -208,6 +208,12 @@ tea_message_list_move_to_end (TeaMessageList *list, TeaChatMessage *message)
   g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
 }
 
+void
+tea_message_list_forget_seqs (TeaMessageList *list)
+{
+  g_hash_table_remove_all (list->by_seq);
+}
+
 TeaChatMessage *
 tea_message_list_find_seq (TeaMessageList *list, guint64 seq)
 {

@@ -230,7 +230,9 @@ bind_state (TeaMessageRow *row, TeaChatMessage *m)
   switch (tea_chat_message_get_state (m))
     {
     case TEA_CHAT_MESSAGE_PENDING:
-      gtk_label_set_text (row->status, _("Sending…"));
+      /* Request 0: typed while disconnected, it goes out on reconnection. */
+      gtk_label_set_text (row->status, tea_chat_message_get_req_id (m) ? _("Sending…")
+                                                                       : _("Waiting for the connection…"));
       gtk_widget_set_visible (row->retry, FALSE);
       gtk_widget_set_visible (row->status_box, TRUE);
       gtk_widget_add_css_class (GTK_WIDGET (row), "pending");

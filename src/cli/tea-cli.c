@@ -189,12 +189,20 @@ print_rooms (TeaCli *cli, const TeaMessage *msg)
 static void
 send_line (TeaCli *cli, const char *line);
 
+/* Lines wait (in order, commands too) until the first room is joined and
+ * while the connection is down: sent before, they would be lost. */
+static gboolean
+can_send_now (TeaCli *cli)
+{
+  return !cli->joining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED;
+}
+
 static void
 flush_pending_lines (TeaCli *cli)
 {
   char *line;
 
-  while (!cli->joining && (line = g_queue_pop_head (&cli->pending_lines)))
+  while (can_send_now (cli) && (line = g_queue_pop_head (&cli->pending_lines)))
     {
       send_line (cli, line);
       g_free (line);
@@ -301,6 +309,7 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
     case TEA_CLIENT_STATE_CONNECTED:
       /* Translators: %s is the server's address */
       print_notice (cli, _("Connected to %s"), tea_client_get_host (client));
+      flush_pending_lines (cli);
       break;
     case TEA_CLIENT_STATE_RECONNECTING:
       if (error)
@@ -422,10 +431,7 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_strchomp (line);
-  /* Until the first room is joined every line waits, commands too: they
-   * need the connection (sent before it they would be lost), and must keep
-   * their order with the text around them. */
-  if (*line && !cli->joining)
+  if (*line && can_send_now (cli) && g_queue_is_empty (&cli->pending_lines))
     send_line (cli, line);
   else if (*line && g_queue_get_length (&cli->pending_lines) < MAX_PENDING_LINES)
     g_queue_push_tail (&cli->pending_lines, g_steal_pointer (&line));
