@@ -196,15 +196,16 @@ tea_message_list_move_to_end (TeaMessageList *list, TeaChatMessage *message)
       tea_message_list_changed (list, message);
       return;
     }
-  /* Rare (own messages only), so the O(n) renumbering is fine. */
+  /* Rare (own messages only), so the O(n) renumbering is fine. Each
+   * signal is emitted when the array already matches it: views (and the
+   * filter models between) read the model while handling it. */
   g_ptr_array_remove_index (list->items, position - 1);
   for (guint i = position - 1; i < list->items->len; i++)
     g_hash_table_insert (list->positions, g_ptr_array_index (list->items, i), GUINT_TO_POINTER (i + 1));
-  decide_group (list, message);
-  g_ptr_array_add (list->items, g_object_ref (message));
-  g_hash_table_insert (list->positions, message, GUINT_TO_POINTER (list->items->len));
-  index_seq (list, message);
+  g_hash_table_remove (list->positions, message);
   g_list_model_items_changed (G_LIST_MODEL (list), position - 1, 1, 0);
+  decide_group (list, message);
+  push (list, message);
   g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
 }
 

@@ -344,6 +344,42 @@ test_grouping (void)
   g_assert_cmpuint (tea_message_list_get_n_items_fast (list), ==, 8);
 }
 
+static void
+check_items_changed (GListModel *model, guint position, guint removed, guint added, guint *n_seen)
+{
+  /* When the signal is emitted the model must already look like it says:
+   * views and filter models read it from inside the handler. */
+  *n_seen = *n_seen - removed + added;
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, *n_seen);
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (model, i);
+      g_assert_nonnull (item);
+    }
+}
+
+/* An own line confirmed after others moves to the end (where the relay
+ * put it): the model stays consistent with every signal on the way. */
+static void
+test_model_signals (void)
+{
+  g_autoptr (TeaMessageList) list = tea_message_list_new ();
+  g_autoptr (GDateTime) noon = g_date_time_new_local (2026, 11, 23, 12, 0, 0);
+  gint64 t = g_date_time_to_unix (noon) * 1000;
+  guint n_seen = 0;
+  TeaChatMessage *own;
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (check_items_changed), &n_seen);
+  own = append_line (list, TEA_CHAT_MESSAGE_TEXT, t, "alice", "pending");
+  append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 1, "bob", "one");
+  append_line (list, TEA_CHAT_MESSAGE_TEXT, t + 2, "bob", "two");
+  tea_message_list_move_to_end (list, own);
+  g_assert_true (tea_message_list_get (list, n_seen - 1) == own);
+  tea_message_list_move_to_end (list, own); /* already last */
+  tea_message_list_changed (list, own);
+  g_assert_cmpuint (n_seen, ==, 4);
+}
+
 static gboolean
 is_reconnecting (gpointer chat)
 {
@@ -468,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/chat/edit-and-delete", test_edit_and_delete);
   g_test_add_func ("/tea/chat/commands", test_commands);
   g_test_add_func ("/tea/chat/grouping", test_grouping);
+  g_test_add_func ("/tea/chat/model-signals", test_model_signals);
   g_test_add_func ("/tea/chat/catch-up-after-outage", test_catch_up_after_outage);
   g_test_add_func ("/tea/chat/lines-across-relay-restart", test_lines_across_relay_restart);
   return g_test_run ();

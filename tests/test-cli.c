@@ -411,6 +411,56 @@ test_script (void)
   g_assert_true (known_servers_has (home, relay->port, fingerprint));
 }
 
+/* The relay restarts (same key, same port): the terminal client says so,
+ * holds what is typed meanwhile and sends it once its room is back. */
+static void
+test_relay_restart (void)
+{
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (Child) cli = NULL;
+  g_autofree char *server = NULL;
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  server = server_arg (port);
+  cli = cli_start (home, "--server", server, "--room", "tea", "alice", NULL);
+  child_wait_output (cli, "In the room", 1);
+
+  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  child_wait_output (cli, "reconnecting", 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  cli_write (cli, "typed while it was down\n");
+  tea_test_run_for (300);
+
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (bob, "tea");
+  tea_test_peer_wait_count (bob, "MESSAGE", "typed while it was down", 1);
+  assert_printed (cli, "-!- \\[tea\\] The room was restarted; .*");
+  g_assert_null (strstr (cli->out->str, "Not sent"));
+
+  cli_write (cli, "/quit\n");
+  child_wait_exit (cli, 10000);
+  child_assert_status (cli, 0);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 static void
 test_private_and_quit (void)
 {
@@ -654,6 +704,7 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("TEAHOUSE_CLI"));
   g_test_add_func ("/tea/cli/script", test_script);
   g_test_add_func ("/tea/cli/private-and-quit", test_private_and_quit);
+  g_test_add_func ("/tea/cli/relay-restart", test_relay_restart);
   g_test_add_func ("/tea/cli/nick-taken", test_nick_taken);
   g_test_add_func ("/tea/cli/no-server", test_no_server);
   g_test_add_func ("/tea/cli/key-pinning", test_key_pinning);

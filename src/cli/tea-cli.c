@@ -189,12 +189,14 @@ print_rooms (TeaCli *cli, const TeaMessage *msg)
 static void
 send_line (TeaCli *cli, const char *line);
 
-/* Lines wait (in order, commands too) until the first room is joined and
- * while the connection is down: sent before, they would be lost. */
+/* Lines wait (in order, commands too) until the first room is joined, and
+ * while the connection is down until the room is rejoined: sent before,
+ * they would be lost. */
 static gboolean
 can_send_now (TeaCli *cli)
 {
-  return !cli->joining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED;
+  return !cli->joining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED &&
+         (cli->room == NULL || tea_client_in_room (cli->client, cli->room));
 }
 
 static void
