@@ -520,7 +520,7 @@ static void
 op_clock (Harness *h, FuzzInput *in)
 {
   guint8 unit = fuzz_u8 (in);
-  gint64 step = fuzz_u16 (in) * (unit & 1 ? G_USEC_PER_SEC : 1000);
+  gint64 step = (gint64) fuzz_u16 (in) * (unit & 1 ? G_USEC_PER_SEC : 1000);
 
   fuzz_net_advance (&h->net, step);
   for (guint i = 0; i < N_CLIENTS; i++)
