@@ -20,6 +20,8 @@ TeaMessageList *tea_message_list_new (void);
 void tea_message_list_append (TeaMessageList *list, TeaChatMessage *message);
 /* Tells views that a line changed (state, text) so its row is redrawn. */
 void tea_message_list_changed (TeaMessageList *list, TeaChatMessage *message);
+/* Gives a line its seq (0: none), so tea_message_list_find_seq finds it. */
+void tea_message_list_set_seq (TeaMessageList *list, TeaChatMessage *message, guint64 seq);
 /* Moves a line to the end (an own message delivered after others). */
 void tea_message_list_move_to_end (TeaMessageList *list, TeaChatMessage *message);
 TeaChatMessage *tea_message_list_find_seq (TeaMessageList *list, guint64 seq);

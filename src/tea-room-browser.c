@@ -196,12 +196,10 @@ bind_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer us
   TeaRoomListing *item = gtk_list_item_get_item (list_item);
   GObject *grid = G_OBJECT (gtk_list_item_get_child (list_item));
   GtkLabel *topic = g_object_get_data (grid, "topic");
-  g_autofree char *members = NULL;
-
   guint n = tea_room_listing_get_members (item);
   const char *topic_text = tea_room_listing_get_topic (item);
+  g_autofree char *members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", n), n);
 
-  members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", n), n);
   gtk_label_set_text (g_object_get_data (grid, "name"), tea_room_listing_get_name (item));
   gtk_label_set_text (g_object_get_data (grid, "members"), members);
   gtk_label_set_text (topic, topic_text);

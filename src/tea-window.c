@@ -403,6 +403,17 @@ on_join_icon (GtkEntry *entry, GtkEntryIconPosition position, TeaWindow *window)
 
 /* ---- Sending ------------------------------------------------------------- */
 
+/* A line in the room, only for whoever reads it here: why something
+ * typed was not done. */
+static void
+say_why_not (TeaWindow *window, const GError *error)
+{
+  g_autoptr (TeaChatMessage) hint =
+    tea_chat_message_new (TEA_CHAT_MESSAGE_STATUS, 0, g_get_real_time () / 1000, NULL, error->message);
+
+  tea_room_add_message (window->room, hint);
+}
+
 static void
 on_composer_send (TeaComposer *composer, const char *text, TeaWindow *window)
 {
@@ -413,15 +424,16 @@ on_composer_send (TeaComposer *composer, const char *text, TeaWindow *window)
     return;
   if (editing)
     {
-      tea_chat_edit (window->chat, window->room, editing, text);
+      if (!tea_chat_edit (window->chat, window->room, editing, text, &error))
+        {
+          say_why_not (window, error);
+          return; /* still editing, the text kept */
+        }
       tea_composer_end_edit (composer);
     }
   else if (!tea_chat_send (window->chat, window->room, text, &error))
     {
-      g_autoptr (TeaChatMessage) hint =
-        tea_chat_message_new (TEA_CHAT_MESSAGE_STATUS, 0, g_get_real_time () / 1000, NULL, error->message);
-
-      tea_room_add_message (window->room, hint);
+      say_why_not (window, error);
       return; /* keep the text so it can be corrected */
     }
   g_object_set_data (G_OBJECT (window), "follow-new-room", GINT_TO_POINTER (g_str_has_prefix (text, "/join ") || g_str_has_prefix (text, "/msg ")));
@@ -465,8 +477,10 @@ tea_window_edit_message (TeaWindow *window, TeaChatMessage *message)
 void
 tea_window_delete_message (TeaWindow *window, TeaChatMessage *message)
 {
-  if (tea_window_can_edit (window, message))
-    tea_chat_delete (window->chat, window->room, message);
+  g_autoptr (GError) error = NULL;
+
+  if (tea_window_can_edit (window, message) && !tea_chat_delete (window->chat, window->room, message, &error))
+    say_why_not (window, error);
 }
 
 /* ---- The connection ------------------------------------------------------ */

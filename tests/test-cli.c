@@ -695,6 +695,75 @@ test_bad_arguments (void)
   assert_usage_error ("--no-such-option", "alice", NULL);
 }
 
+
+/* After a reconnection the current room stays the one the person chose,
+ * whichever room is rejoined last. */
+static void
+test_room_after_reconnect (void)
+{
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (Child) cli = NULL;
+  g_autofree char *server = NULL;
+  const char *first = "tea";
+  const char *second = "coffee";
+  g_autofree char *join = g_strdup_printf ("/join %s\n", second);
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  server = server_arg (port);
+  cli = cli_start (home, "--server", server, "--room", first, "alice", NULL);
+  child_wait_output (cli, "In the room", 1);
+  cli_write (cli, join);
+  child_wait_output (cli, "In the room", 2);
+  cli_write (cli, "before\n");
+  child_wait_output (cli, "before", 1);
+
+  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  child_wait_output (cli, "reconnecting", 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  child_wait_output (cli, "In the room", 4);
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (bob, first);
+  tea_client_join (bob->client, second, 0);
+  tea_test_run_for (300);
+  cli_write (cli, "after\n");
+  tea_test_peer_wait_count (bob, "MESSAGE", "after", 1);
+  /* Both lines went to the room she chose last, before and after. */
+  {
+    g_autoptr (GPtrArray) lines = tea_test_peer_chat_lines (bob);
+    g_autofree char *before_in = g_strdup_printf ("%s ", second);
+    guint n_after = 0;
+
+    for (guint i = 0; i < lines->len; i++)
+      if (strstr (lines->pdata[i], " after"))
+        {
+          n_after++;
+          g_assert_true (g_str_has_prefix (lines->pdata[i], before_in));
+        }
+    g_assert_cmpuint (n_after, ==, 1);
+  }
+  cli_write (cli, "/quit\n");
+  child_wait_exit (cli, 10000);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -705,6 +774,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/cli/script", test_script);
   g_test_add_func ("/tea/cli/private-and-quit", test_private_and_quit);
   g_test_add_func ("/tea/cli/relay-restart", test_relay_restart);
+  g_test_add_func ("/tea/cli/room-after-reconnect", test_room_after_reconnect);
   g_test_add_func ("/tea/cli/nick-taken", test_nick_taken);
   g_test_add_func ("/tea/cli/no-server", test_no_server);
   g_test_add_func ("/tea/cli/key-pinning", test_key_pinning);

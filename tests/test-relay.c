@@ -562,12 +562,80 @@ test_network_changed (void)
   tea_relay_config_clear (&config);
 }
 
+
+
+/* A network change while an attempt is resolving does not start a second
+ * attempt beside it, and a late lookup never restarts the handshake under
+ * a live session: one session, kept. */
+static void
+test_stale_lookup (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (GError) error = NULL;
+  const char *addresses[] = { "127.0.0.1", NULL };
+  g_autoptr (GResolver) fake = tea_test_resolver_new ("relay.test", addresses);
+  g_autoptr (GResolver) real = g_resolver_get_default ();
+  g_autoptr (TeaClient) client = NULL;
+  guint64 session;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  g_resolver_set_default (fake);
+  client = tea_client_new ("relay.test", port, "alice");
+  tea_client_connect (client);
+  g_assert_true (tea_test_wait (client_connected, client, 10000));
+  tea_test_run_for (300);
+
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+
+  /* A slow DNS answer, as on a network that just changed. */
+  tea_test_resolver_set_delay (TEA_TEST_RESOLVER (fake), 1500);
+  tea_client_network_changed (client);
+  {
+    gint64 t0 = g_get_monotonic_time ();
+    while (tea_client_get_state (client) != TEA_CLIENT_STATE_RECONNECTING && g_get_monotonic_time () - t0 < 5000000)
+      g_main_context_iteration (NULL, TRUE);
+    g_test_message ("reconnecting after %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  }
+  tea_test_run_for (100);
+  g_assert_cmpint (tea_client_get_state (client), ==, TEA_CLIENT_STATE_RECONNECTING);
+  tea_test_resolver_set_delay (TEA_TEST_RESOLVER (fake), 0);
+  tea_client_network_changed (client); /* the network settles: another change */
+  g_assert_true (tea_test_wait (client_connected, client, 5000));
+  tea_test_run_for (300);
+  session = tea_client_get_session_id (client);
+  g_test_message ("connected, session %" G_GUINT64_FORMAT ", relay has %u sessions", session, tea_relay_get_n_sessions (relay));
+  tea_test_run_for (2500);
+  g_test_message ("later: state %d, session %" G_GUINT64_FORMAT ", relay has %u sessions, created %" G_GUINT64_FORMAT,
+                  tea_client_get_state (client), tea_client_get_session_id (client), tea_relay_get_n_sessions (relay),
+                  (guint64) tea_relay_get_stats (relay)->sessions_created);
+  g_assert_cmpuint (tea_client_get_session_id (client), ==, session);
+  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
+  g_resolver_set_default (real);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tea/relay/chat-order", test_chat_order);
   g_test_add_func ("/tea/relay/every-address", test_every_address);
+  g_test_add_func ("/tea/relay/stale-lookup", test_stale_lookup);
   g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/timeout", test_timeout);

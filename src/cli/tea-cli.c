@@ -22,6 +22,8 @@ struct _TeaCli
   char *room;             /* the current room */
   GQueue pending_lines;   /* char *, before the room is joined */
   gboolean joining;       /* the first room's JOIN is not answered yet */
+  gboolean rejoining;     /* reconnected; the current room not back yet */
+  char *wanted_room;      /* asked for by /join: becomes current when joined */
   GHashTable *in_flight;  /* req ids we wait for before quitting at EOF */
   gboolean input_done;
   gboolean quit_sent;
@@ -195,8 +197,7 @@ send_line (TeaCli *cli, const char *line);
 static gboolean
 can_send_now (TeaCli *cli)
 {
-  return !cli->joining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED &&
-         (cli->room == NULL || tea_client_in_room (cli->client, cli->room));
+  return !cli->joining && !cli->rejoining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED;
 }
 
 static void
@@ -239,6 +240,9 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
         print_notice (cli, C_("error and what it is about", "%s: %s"), tea_code_describe (msg->error.code), detail);
       else
         print_notice (cli, "%s", tea_code_describe (msg->error.code));
+      /* Perhaps the answer to our rejoin: either way, stop holding lines
+       * for it (they will be refused, visibly, rather than wait forever). */
+      cli->rejoining = FALSE;
       if (cli->joining && !tea_client_in_room (cli->client, cli->room))
         {
           /* The room could not be joined: what was typed for it goes nowhere. */
@@ -248,12 +252,24 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
         }
       break;
     case TEA_MSG_JOINED:
-      cli->joining = FALSE;
-      g_free (cli->room);
-      cli->room = tea_str_dup (msg->joined.room);
-      text = tea_str_dup (msg->joined.topic);
-      if (*text)
-        print_notice (cli, _("Topic of %s: %s"), cli->room, text);
+      {
+        g_autofree char *name = tea_str_dup (msg->joined.room);
+
+        /* The room asked for becomes current; rooms rejoined after a
+         * reconnection leave the current one as it is. */
+        if (cli->joining || (cli->wanted_room && tea_names_equal (name, -1, cli->wanted_room, -1)))
+          {
+            g_free (cli->room);
+            cli->room = g_strdup (name);
+            g_clear_pointer (&cli->wanted_room, g_free);
+          }
+        if (cli->room && tea_names_equal (name, -1, cli->room, -1))
+          cli->rejoining = FALSE;
+        cli->joining = FALSE;
+        text = tea_str_dup (msg->joined.topic);
+        if (*text)
+          print_notice (cli, _("Topic of %s: %s"), name, text);
+      }
       break;
     case TEA_MSG_NAMES_REPLY:
       print_names (cli, msg);
@@ -318,6 +334,12 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
         print_notice (cli, _("Connection lost (%s); reconnecting…"), error->message);
       else
         print_notice (cli, "%s", _("Connection lost; reconnecting…"));
+      /* Answers to what was in flight will not come: the room's catch-up
+       * shows what arrived. */
+      if (g_hash_table_size (cli->in_flight) > 0)
+        print_notice (cli, "%s", _("What you sent just before may not have arrived; it shows in the room if it did"));
+      g_hash_table_remove_all (cli->in_flight);
+      cli->rejoining = cli->room != NULL;
       break;
     case TEA_CLIENT_STATE_FAILED:
       g_printerr ("teahouse-cli: %s\n", error ? error->message : _("Connection failed"));
@@ -368,7 +390,11 @@ run_command (TeaCli *cli, const char *line)
   const char *room = cli->room;
 
   if (g_str_equal (command, "join") && *rest)
-    track (cli, tea_client_join (cli->client, rest, 0));
+    {
+      g_free (cli->wanted_room);
+      cli->wanted_room = g_strdup (rest);
+      track (cli, tea_client_join (cli->client, rest, 0));
+    }
   else if (g_str_equal (command, "part") && room)
     track (cli, tea_client_part (cli->client, room, rest));
   else if (g_str_equal (command, "nick") && *rest)
@@ -483,6 +509,7 @@ tea_cli_free (TeaCli *cli)
   g_hash_table_unref (cli->in_flight);
   g_queue_clear_full (&cli->pending_lines, g_free);
   g_free (cli->room);
+  g_free (cli->wanted_room);
   g_free (cli);
 }
 

@@ -814,6 +814,11 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (client->step != HANDSHAKE_RESOLVING)
+    {
+      g_resolver_free_addresses (addresses);
+      return;
+    }
   if (addresses == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Cannot find the server “%s”: %s"), client->host, error->message);
@@ -868,6 +873,9 @@ start_attempt (TeaClient *client)
   client->step = HANDSHAKE_RESOLVING;
   client->attempt_deadline = g_get_monotonic_time () +
                              (client->ever_connected ? ATTEMPT_TIMEOUT_US : client->connect_timeout_us);
+  /* A lookup of an earlier attempt must not complete into this one. */
+  if (client->cancellable)
+    g_cancellable_cancel (client->cancellable);
   g_clear_object (&client->cancellable);
   client->cancellable = g_cancellable_new ();
   g_resolver_lookup_by_name_async (resolver, client->host, client->cancellable, on_resolved, g_object_ref (client));
@@ -1177,6 +1185,9 @@ void
 tea_client_reconnect_now (TeaClient *client)
 {
   if (client->state != TEA_CLIENT_STATE_RECONNECTING && client->state != TEA_CLIENT_STATE_FAILED)
+    return;
+  /* An attempt under way continues; only the wait before one is skipped. */
+  if (client->state == TEA_CLIENT_STATE_RECONNECTING && client->reconnect_at == 0)
     return;
   if (client->state == TEA_CLIENT_STATE_FAILED)
     set_state (client, TEA_CLIENT_STATE_RECONNECTING);

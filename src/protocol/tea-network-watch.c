@@ -80,7 +80,7 @@ on_system_bus (GObject *source, GAsyncResult *result, gpointer user_data)
     return; /* disposed meanwhile */
   watch->system_bus = g_steal_pointer (&bus);
   watch->sleep_subscription = g_dbus_connection_signal_subscribe (
-    bus, "org.freedesktop.login1", "org.freedesktop.login1.Manager", "PrepareForSleep",
+    watch->system_bus, "org.freedesktop.login1", "org.freedesktop.login1.Manager", "PrepareForSleep",
     "/org/freedesktop/login1", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_prepare_for_sleep, watch, NULL);
 }
 
