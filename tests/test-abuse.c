@@ -7,13 +7,16 @@
  * dropped without disturbing live sessions; knowing a session id does not
  * let anyone take the session over; session setups are rate-limited per
  * host; a full relay says so; and a member that stops reading is dropped
- * instead of growing the relay's memory.
+ * instead of growing the relay's memory. A hundred thousand handshake
+ * attempts go through the relay's sans-IO interface, from as many
+ * addresses, faster than sockets would carry them.
  *
  * Some checks look inside the relay (tea-relay-private.h): "nothing was
  * allocated for that address" is not visible from the wire.
  */
 #include <string.h>
 
+#include "tea-frame.h"
 #include "tea-packet.h"
 #include "tea-random.h"
 #include "tea-relay-private.h"
@@ -1590,6 +1593,372 @@ test_slow_reader (void)
   tea_relay_config_clear (&config);
 }
 
+/* ---- The relay without sockets ------------------------------------------ */
+
+/* The relay driven through its sans-IO interface with a fake clock: every
+ * datagram it sends is captured, datagrams can come "from" any address,
+ * and far more of them, far faster, than real sockets would carry. */
+
+typedef struct
+{
+  TeaRelay *relay;
+  gint64 now;
+  GArray *stray; /* TeaDatagram: everything the relay sent */
+  TeaDatagram reply;
+} Sim;
+
+static void
+sim_output (TeaDatagram *datagrams, guint n_datagrams, gpointer user_data)
+{
+  Sim *sim = user_data;
+
+  for (guint i = 0; i < n_datagrams; i++)
+    {
+      TeaDatagram copy = datagrams[i];
+
+      copy.socket_address = NULL;
+      g_array_append_val (sim->stray, copy);
+    }
+}
+
+static Sim *
+sim_new (const TeaRelayConfig *config)
+{
+  Sim *sim = g_new0 (Sim, 1);
+  TeaRelayConfig defaults;
+  TeaKeypair key;
+
+  tea_relay_config_init (&defaults);
+  tea_keypair_generate (&key);
+  /* Far from zero, as a monotonic clock is. */
+  sim->now = 1000 * G_USEC_PER_SEC;
+  sim->relay = tea_relay_new (config ? config : &defaults, &key, sim->now);
+  tea_relay_set_output_func (sim->relay, sim_output, sim);
+  sim->stray = g_array_new (FALSE, FALSE, sizeof (TeaDatagram));
+  tea_relay_config_clear (&defaults);
+  return sim;
+}
+
+static void
+sim_free (Sim *sim)
+{
+  g_object_unref (sim->relay);
+  g_array_unref (sim->stray);
+  g_free (sim);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sim, sim_free)
+
+/* One datagram in; whatever it caused goes out before this returns. */
+static void
+sim_receive (Sim *sim, const TeaAddr *from, const guint8 *data, gsize len)
+{
+  guint8 copy[TEA_MAX_DATAGRAM];
+
+  g_assert_cmpuint (len, <=, sizeof copy);
+  memcpy (copy, data, len);
+  tea_relay_receive (sim->relay, from, copy, len, sim->now);
+  tea_relay_flush (sim->relay, sim->now);
+}
+
+/* The only datagram the relay sent since the last look, which must be one
+ * to `to`; NULL if it sent none. Valid until the next call. */
+static const TeaDatagram *
+sim_take_reply (Sim *sim, const TeaAddr *to)
+{
+  if (sim->stray->len == 0)
+    return NULL;
+  g_assert_cmpuint (sim->stray->len, ==, 1);
+  sim->reply = g_array_index (sim->stray, TeaDatagram, 0);
+  g_array_set_size (sim->stray, 0);
+  g_assert_true (tea_addr_equal (&sim->reply.addr, to));
+  return &sim->reply;
+}
+
+/* Moves the clock, running the relay's timers. */
+static void
+sim_advance (Sim *sim, gint64 us)
+{
+  sim->now += us;
+  tea_relay_handle_timeouts (sim->relay, sim->now);
+  tea_relay_flush (sim->relay, sim->now);
+}
+
+/* Builds address n of a large, distinct set: IPv4 from 198.18.0.0/15 and
+ * IPv6 from 2001:db8::/32 (documentation and benchmarking ranges), every
+ * port in use. */
+static void
+sim_addr (guint n, TeaAddr *addr)
+{
+  memset (addr, 0, sizeof *addr);
+  addr->port = 1024 + n % 64000;
+  if (n % 2)
+    {
+      addr->family = 6;
+      addr->ip[0] = 0x20;
+      addr->ip[1] = 0x01;
+      addr->ip[2] = 0x0d;
+      addr->ip[3] = 0xb8;
+      addr->ip[13] = n >> 16;
+      addr->ip[14] = n >> 8;
+      addr->ip[15] = n;
+    }
+  else
+    {
+      addr->family = 4;
+      addr->ip[0] = 198;
+      addr->ip[1] = 18 + ((n >> 16) & 1);
+      addr->ip[2] = n >> 8;
+      addr->ip[3] = n;
+    }
+}
+
+/* ---- 8. A hundred thousand handshakes ----------------------------------- */
+
+static guint64
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "\nVmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10);
+}
+
+/* Everything per address the relay has: none of it may exist for an
+ * address that never echoed a valid cookie. */
+static void
+assert_relay_empty (TeaRelay *relay)
+{
+  assert_nothing_allocated (relay);
+  g_assert_cmpuint (g_hash_table_size (relay->sessions_by_ephemeral), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (relay->sessions_by_nick), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (relay->sessions_by_token), ==, 0);
+  g_assert_cmpuint (tea_relay_get_n_rooms (relay), ==, 0);
+  g_assert_cmpuint (relay->dirty->len, ==, 0);
+  g_assert_cmpuint (relay->doomed->len, ==, 0);
+  /* No timer armed for anyone. */
+  g_assert_cmpint (tea_relay_next_deadline (relay), ==, G_MAXINT64);
+}
+
+#define N_INITIATIONS 100000
+#define N_STALE (N_INITIATIONS / 4)
+
+typedef enum {
+  INITIATION_HELLO,        /* answered with a smaller COOKIE */
+  INITIATION_FORGED,       /* INIT with a made-up cookie: smaller REJECT 107 */
+  INITIATION_OTHER_SOURCE, /* INIT with a cookie made for another address */
+  INITIATION_STALE,        /* INIT with its own cookie, three minutes old */
+  N_INITIATION_KINDS
+} InitiationKind;
+
+/* Sends one datagram from an address that never spoke before, and checks
+ * the one answer it may get: to that address, smaller, of the right type. */
+static void
+flood_one (Sim *sim, const TeaAddr *from, const guint8 *data, gsize len, guint8 expected_type,
+           guint64 *bytes_in, guint64 *bytes_out, guint8 cookie_out[TEA_COOKIE_LEN])
+{
+  const TeaDatagram *reply;
+
+  sim_receive (sim, from, data, len);
+  *bytes_in += len;
+  reply = sim_take_reply (sim, from);
+  g_assert_nonnull (reply);
+  g_assert_cmpuint (reply->len, <, len);
+  *bytes_out += reply->len;
+  if (expected_type == TEA_PACKET_COOKIE)
+    {
+      TeaCookieReply cookie;
+
+      g_assert_true (tea_cookie_reply_decode (reply->data, reply->len, &cookie));
+      if (cookie_out)
+        memcpy (cookie_out, cookie.cookie, TEA_COOKIE_LEN);
+    }
+  else
+    {
+      TeaReject reject;
+
+      g_assert_true (tea_reject_decode (reply->data, reply->len, &reject));
+      g_assert_cmpuint (reject.code, ==, TEA_CODE_BAD_COOKIE);
+    }
+}
+
+static void
+test_handshake_flood (void)
+{
+  g_autoptr (Sim) sim = sim_new (NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (CORPUS_SEED);
+  g_autofree guint8 *stale = g_malloc (N_STALE * TEA_COOKIE_LEN);
+  const TeaRelayStats *stats = tea_relay_get_stats (sim->relay);
+  guint8 hello[TEA_HANDSHAKE_PADDED_LEN], init[TEA_HANDSHAKE_PADDED_LEN];
+  guint8 token[TEA_CLIENT_TOKEN_LEN] = { 0 };
+  guint8 last_cookie[TEA_COOKIE_LEN];
+  guint n_kind[N_INITIATION_KINDS] = { 0 };
+  guint64 bytes_in = 0, bytes_out = 0, rss_before, rss_after;
+  gint64 start;
+  double elapsed_s;
+
+  /* An INIT like any other, with a real-looking Noise message: the cookie
+   * is checked first, so only the cookie changes between datagrams. */
+  build_forged_init (rand, token, TEA_KEY_LEN + TEA_TAG_LEN, init);
+  build_hello (token, hello);
+  memset (stale, 0, N_STALE * TEA_COOKIE_LEN); /* in RSS from the start */
+  rss_before = rss_kib ();
+  start = g_get_monotonic_time ();
+
+  /* Sources that will present their own cookie too late fetch it now. */
+  for (guint i = 0; i < N_STALE; i++)
+    {
+      TeaAddr from;
+
+      sim_addr (4 * i + INITIATION_STALE, &from);
+      flood_one (sim, &from, hello, sizeof hello, TEA_PACKET_COOKIE, &bytes_in, &bytes_out,
+                 stale + i * TEA_COOKIE_LEN);
+    }
+  /* Three minutes on, past the cookies' 60 to 120 s of life. */
+  sim->now += 3 * TEA_COOKIE_BUCKET_US;
+
+  memset (last_cookie, 0, sizeof last_cookie);
+  for (guint n = 0; n < N_INITIATIONS; n++)
+    {
+      InitiationKind kind = n % N_INITIATION_KINDS;
+      TeaAddr from;
+
+      sim_addr (n, &from);
+      memcpy (init + 4, &n, sizeof n); /* a client token of its own */
+      switch (kind)
+        {
+        case INITIATION_HELLO:
+          memcpy (hello + 4, &n, sizeof n);
+          flood_one (sim, &from, hello, sizeof hello, TEA_PACKET_COOKIE, &bytes_in, &bytes_out, last_cookie);
+          break;
+        case INITIATION_FORGED:
+          fill_random (rand, init + INIT_COOKIE_OFFSET, TEA_COOKIE_LEN);
+          flood_one (sim, &from, init, sizeof init, TEA_PACKET_REJECT, &bytes_in, &bytes_out, NULL);
+          break;
+        case INITIATION_OTHER_SOURCE:
+          /* A genuine cookie, made for the HELLO two addresses back. */
+          memcpy (init + INIT_COOKIE_OFFSET, last_cookie, TEA_COOKIE_LEN);
+          flood_one (sim, &from, init, sizeof init, TEA_PACKET_REJECT, &bytes_in, &bytes_out, NULL);
+          break;
+        case INITIATION_STALE:
+          memcpy (init + INIT_COOKIE_OFFSET, stale + (n / 4) * TEA_COOKIE_LEN, TEA_COOKIE_LEN);
+          flood_one (sim, &from, init, sizeof init, TEA_PACKET_REJECT, &bytes_in, &bytes_out, NULL);
+          break;
+        case N_INITIATION_KINDS:
+          g_assert_not_reached ();
+        }
+      n_kind[kind]++;
+      if (n % 4096 == 0)
+        assert_relay_empty (sim->relay);
+    }
+  elapsed_s = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  rss_after = rss_kib ();
+
+  /* Nothing was allocated for anyone, and nothing waits to happen. */
+  assert_relay_empty (sim->relay);
+  sim_advance (sim, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (sim->stray->len, ==, 0);
+  assert_relay_empty (sim->relay);
+  g_assert_cmpuint (stats->sessions_created, ==, 0);
+
+  /* Every datagram counted, every answer smaller than what it answered. */
+  g_assert_cmpuint (stats->datagrams_received, ==, N_STALE + N_INITIATIONS);
+  g_assert_cmpuint (stats->hellos, ==, N_STALE + n_kind[INITIATION_HELLO]);
+  g_assert_cmpuint (stats->dropped_bad_cookie, ==, N_INITIATIONS - n_kind[INITIATION_HELLO]);
+  g_assert_cmpuint (stats->handshakes_rejected, ==, stats->dropped_bad_cookie);
+  g_assert_cmpuint (stats->unvalidated_bytes_received, ==, bytes_in);
+  g_assert_cmpuint (stats->unvalidated_bytes_sent, ==, bytes_out);
+  g_assert_cmpuint (stats->bytes_sent, ==, bytes_out);
+  g_assert_cmpuint (stats->unvalidated_bytes_sent, <=, stats->unvalidated_bytes_received);
+
+  g_test_message ("handshake flood: %u initiations from as many addresses (%u HELLO, %u INIT with a "
+                  "forged cookie, %u with another address's cookie, %u with a stale one, after %u "
+                  "HELLOs for those) in %.2f s, %.0f a second; got %" G_GUINT64_FORMAT " bytes, "
+                  "sent %" G_GUINT64_FORMAT " (%.1f %%); 0 sessions; RSS %" G_GUINT64_FORMAT
+                  " kB before, %" G_GUINT64_FORMAT " kB after",
+                  N_INITIATIONS, n_kind[INITIATION_HELLO], n_kind[INITIATION_FORGED],
+                  n_kind[INITIATION_OTHER_SOURCE], n_kind[INITIATION_STALE], N_STALE, elapsed_s,
+                  (N_INITIATIONS + N_STALE) / elapsed_s, bytes_in, bytes_out, 100.0 * bytes_out / bytes_in,
+                  rss_before, rss_after);
+}
+
+/* The per-host handshake limiter is the one table an address with a valid
+ * cookie (a real, reachable one; a botnet, or an IPv6 /64) can add to
+ * without getting a session: here the relay is full, so every INIT is
+ * refused after its bucket is taken. The table never grows past its
+ * bound, and the limiter still works after churning through it. */
+#define N_VALIDATED_HOSTS (3 * TEA_HANDSHAKE_LIMITS_MAX + 100)
+
+static void
+test_handshake_limits_bounded (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (Sim) sim = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (CORPUS_SEED);
+  guint8 hello[TEA_HANDSHAKE_PADDED_LEN], init[TEA_HANDSHAKE_PADDED_LEN];
+  guint8 token[TEA_CLIENT_TOKEN_LEN] = { 0 };
+  guint peak = 0, limited = 0;
+  guint64 rss_before;
+  TeaAddr host;
+
+  tea_relay_config_init (&config);
+  config.max_sessions = 0; /* full from the start */
+  sim = sim_new (&config);
+  build_hello (token, hello);
+  build_forged_init (rand, token, TEA_KEY_LEN + TEA_TAG_LEN, init);
+  rss_before = rss_kib ();
+
+  for (guint n = 0; n < N_VALIDATED_HOSTS; n++)
+    {
+      const TeaDatagram *reply;
+      TeaCookieReply cookie;
+      TeaReject reject;
+
+      sim_addr (n, &host);
+      sim_receive (sim, &host, hello, sizeof hello);
+      reply = sim_take_reply (sim, &host);
+      g_assert_true (tea_cookie_reply_decode (reply->data, reply->len, &cookie));
+      memcpy (init + INIT_COOKIE_OFFSET, cookie.cookie, TEA_COOKIE_LEN);
+      sim_receive (sim, &host, init, sizeof init);
+      reply = sim_take_reply (sim, &host);
+      g_assert_true (tea_reject_decode (reply->data, reply->len, &reject));
+      g_assert_cmpuint (reject.code, ==, TEA_CODE_SERVER_FULL);
+      peak = MAX (peak, g_hash_table_size (sim->relay->handshake_limits));
+      g_assert_cmpuint (peak, <=, TEA_HANDSHAKE_LIMITS_MAX);
+      sim->now += 100; /* 10,000 handshakes a second */
+    }
+  g_assert_cmpuint (tea_relay_get_n_sessions (sim->relay), ==, 0);
+
+  /* One host, all at once, past its burst: the limiter still answers. */
+  sim_addr (N_VALIDATED_HOSTS, &host);
+  for (guint i = 0; i < config.handshake_burst + 1; i++)
+    {
+      const TeaDatagram *reply;
+      TeaCookieReply cookie;
+      TeaReject reject;
+
+      host.port++;
+      sim_receive (sim, &host, hello, sizeof hello);
+      reply = sim_take_reply (sim, &host);
+      g_assert_true (tea_cookie_reply_decode (reply->data, reply->len, &cookie));
+      memcpy (init + INIT_COOKIE_OFFSET, cookie.cookie, TEA_COOKIE_LEN);
+      sim_receive (sim, &host, init, sizeof init);
+      reply = sim_take_reply (sim, &host);
+      g_assert_true (tea_reject_decode (reply->data, reply->len, &reject));
+      if (reject.code == TEA_CODE_RATE_LIMITED)
+        limited++;
+      else
+        g_assert_cmpuint (reject.code, ==, TEA_CODE_SERVER_FULL);
+    }
+  g_assert_cmpuint (limited, ==, 1);
+  g_test_message ("handshake limiter: %u validated hosts, at most %u buckets kept (bound %u); "
+                  "RSS %" G_GUINT64_FORMAT " kB before, %" G_GUINT64_FORMAT " kB after",
+                  N_VALIDATED_HOSTS, peak, TEA_HANDSHAKE_LIMITS_MAX, rss_before, rss_kib ());
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1601,5 +1970,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/abuse/handshake-rate", test_handshake_rate);
   g_test_add_func ("/tea/abuse/server-full", test_server_full);
   g_test_add_func ("/tea/abuse/slow-reader", test_slow_reader);
+  g_test_add_func ("/tea/abuse/handshake-flood", test_handshake_flood);
+  g_test_add_func ("/tea/abuse/handshake-limits-bounded", test_handshake_limits_bounded);
   return g_test_run ();
 }
