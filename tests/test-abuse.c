@@ -1597,15 +1597,44 @@ test_slow_reader (void)
 
 /* The relay driven through its sans-IO interface with a fake clock: every
  * datagram it sends is captured, datagrams can come "from" any address,
- * and far more of them, far faster, than real sockets would carry. */
+ * and far more of them, far faster, than real sockets would carry. Peers
+ * speak the protocol by hand (sealed SESSION packets, STREAM frames), so
+ * they can also break its rules. */
+
+typedef struct _SimPeer SimPeer;
 
 typedef struct
 {
   TeaRelay *relay;
   gint64 now;
-  GArray *stray; /* TeaDatagram: everything the relay sent */
+  GPtrArray *peers; /* SimPeer, not owned */
+  GArray *stray;    /* TeaDatagram: what went to no peer's session */
   TeaDatagram reply;
 } Sim;
+
+struct _SimPeer
+{
+  Sim *sim;
+  TeaAddr addr;
+  guint64 session_id;
+  guint8 send_key[TEA_KEY_LEN];
+  guint8 recv_key[TEA_KEY_LEN];
+  guint8 recv_phase;
+  guint64 next_pn;
+  guint64 next_seq; /* of our stream */
+  guint32 next_req;
+  TeaAckRanges received;
+  gboolean ack_owed;
+  guint64 recv_next_seq;
+  GByteArray *partial;
+  GPtrArray *messages; /* GBytes: every message from the relay, in order */
+  gboolean closed;
+  guint16 close_code;
+  guint32 room_id; /* of the latest JOINED */
+};
+
+
+static void peer_receive (SimPeer *p, const guint8 *data, gsize len);
 
 static void
 sim_output (TeaDatagram *datagrams, guint n_datagrams, gpointer user_data)
@@ -1615,7 +1644,20 @@ sim_output (TeaDatagram *datagrams, guint n_datagrams, gpointer user_data)
   for (guint i = 0; i < n_datagrams; i++)
     {
       TeaDatagram copy = datagrams[i];
+      SimPeer *peer = NULL;
 
+      for (guint k = 0; k < sim->peers->len && peer == NULL; k++)
+        {
+          SimPeer *p = sim->peers->pdata[k];
+
+          if (p->session_id != 0 && tea_addr_equal (&p->addr, &copy.addr))
+            peer = p;
+        }
+      if (peer && copy.len > TEA_SESSION_OVERHEAD && (copy.data[3] & ~1) == TEA_PACKET_SESSION)
+        {
+          peer_receive (peer, copy.data, copy.len);
+          continue;
+        }
       copy.socket_address = NULL;
       g_array_append_val (sim->stray, copy);
     }
@@ -1634,6 +1676,7 @@ sim_new (const TeaRelayConfig *config)
   sim->now = 1000 * G_USEC_PER_SEC;
   sim->relay = tea_relay_new (config ? config : &defaults, &key, sim->now);
   tea_relay_set_output_func (sim->relay, sim_output, sim);
+  sim->peers = g_ptr_array_new ();
   sim->stray = g_array_new (FALSE, FALSE, sizeof (TeaDatagram));
   tea_relay_config_clear (&defaults);
   return sim;
@@ -1643,6 +1686,7 @@ static void
 sim_free (Sim *sim)
 {
   g_object_unref (sim->relay);
+  g_ptr_array_unref (sim->peers);
   g_array_unref (sim->stray);
   g_free (sim);
 }
@@ -1674,13 +1718,22 @@ sim_take_reply (Sim *sim, const TeaAddr *to)
   return &sim->reply;
 }
 
-/* Moves the clock, running the relay's timers. */
+static void sim_settle (Sim *sim);
+
+/* Moves the clock in steps of at most 100 ms, running the relay's timers
+ * and letting peers acknowledge as they would. */
 static void
 sim_advance (Sim *sim, gint64 us)
 {
-  sim->now += us;
-  tea_relay_handle_timeouts (sim->relay, sim->now);
-  tea_relay_flush (sim->relay, sim->now);
+  gint64 end = sim->now + us;
+
+  while (sim->now < end)
+    {
+      sim->now = MIN (end, sim->now + 100 * 1000);
+      tea_relay_handle_timeouts (sim->relay, sim->now);
+      tea_relay_flush (sim->relay, sim->now);
+      sim_settle (sim);
+    }
 }
 
 /* Builds address n of a large, distinct set: IPv4 from 198.18.0.0/15 and
@@ -1710,6 +1763,283 @@ sim_addr (guint n, TeaAddr *addr)
       addr->ip[2] = n >> 8;
       addr->ip[3] = n;
     }
+}
+
+/* ---- Peers by hand ------------------------------------------------------ */
+
+static SimPeer *
+peer_new (Sim *sim, guint n)
+{
+  SimPeer *p = g_new0 (SimPeer, 1);
+
+  p->sim = sim;
+  sim_addr (n, &p->addr);
+  tea_ack_ranges_init (&p->received);
+  p->partial = g_byte_array_new ();
+  p->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_ptr_array_add (sim->peers, p);
+  return p;
+}
+
+static void
+peer_free (SimPeer *p)
+{
+  g_ptr_array_remove (p->sim->peers, p);
+  g_byte_array_unref (p->partial);
+  g_ptr_array_unref (p->messages);
+  g_free (p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimPeer, peer_free)
+
+static void
+peer_receive (SimPeer *p, const guint8 *data, gsize len)
+{
+  TeaSessionHeader header;
+  guint8 plain[TEA_MAX_DATAGRAM];
+  guint8 key[TEA_KEY_LEN];
+  TeaReader r;
+  TeaFrame frame;
+  gboolean malformed;
+
+  g_assert_true (tea_session_header_decode (data, len, &header));
+  g_assert_cmpuint (header.session_id, ==, p->session_id);
+  memcpy (key, p->recv_key, TEA_KEY_LEN);
+  if (header.key_phase != p->recv_phase)
+    tea_noise_rekey (key); /* the relay updated its key (section 5.4) */
+  if (!tea_aead_open (key, header.packet_number, data, TEA_SESSION_HEADER_LEN,
+                      data + TEA_SESSION_HEADER_LEN, len - TEA_SESSION_HEADER_LEN, plain))
+    g_error ("a packet from the relay does not open");
+  memcpy (p->recv_key, key, TEA_KEY_LEN);
+  p->recv_phase = header.key_phase;
+  tea_ack_ranges_add (&p->received, header.packet_number);
+
+  tea_reader_init (&r, plain, len - TEA_SESSION_OVERHEAD);
+  while (tea_frame_read (&r, &frame, &malformed))
+    switch (frame.type)
+      {
+      case TEA_FRAME_PING:
+        p->ack_owed = TRUE;
+        break;
+      case TEA_FRAME_CLOSE:
+        p->closed = TRUE;
+        p->close_code = frame.close_code;
+        break;
+      case TEA_FRAME_STREAM:
+        p->ack_owed = TRUE;
+        /* Nothing is lost here, so frames come in order; a lower seq is a
+         * retransmission of one already taken. */
+        if (frame.stream.seq < p->recv_next_seq)
+          break;
+        g_assert_cmpuint (frame.stream.seq, ==, p->recv_next_seq);
+        p->recv_next_seq++;
+        g_byte_array_append (p->partial, frame.stream.data, frame.stream.len);
+        if (frame.stream.flags & TEA_STREAM_FLAG_FIN)
+          {
+            g_ptr_array_add (p->messages, g_bytes_new (p->partial->data, p->partial->len));
+            g_byte_array_set_size (p->partial, 0);
+          }
+        break;
+      default:
+        break;
+      }
+  g_assert_false (malformed);
+}
+
+/* Sends frames in one SESSION packet, with an ACK of what we got. */
+static void
+peer_send_frames (SimPeer *p, const guint8 *frames, gsize len)
+{
+  guint8 packet[TEA_MAX_DATAGRAM];
+  TeaSessionHeader header = { .session_id = p->session_id, .packet_number = p->next_pn++ };
+  TeaWriter w;
+
+  tea_writer_init (&w, packet + TEA_SESSION_HEADER_LEN, TEA_MAX_FRAMES_LEN);
+  if (p->received.n_ranges > 0)
+    tea_frame_write_ack (&w, &p->received, 0, TEA_MAX_ACK_RANGES);
+  tea_writer_bytes (&w, frames, len);
+  g_assert_false (w.failed);
+  g_assert_cmpuint (w.pos, >, 0);
+  tea_session_header_encode (&header, packet);
+  tea_aead_seal (p->send_key, header.packet_number, packet, TEA_SESSION_HEADER_LEN,
+                 packet + TEA_SESSION_HEADER_LEN, w.pos, packet + TEA_SESSION_HEADER_LEN);
+  p->ack_owed = FALSE;
+  sim_receive (p->sim, &p->addr, packet, TEA_SESSION_OVERHEAD + w.pos);
+}
+
+static void
+peer_send_stream (SimPeer *p, guint64 seq, gboolean fin, const guint8 *data, gsize len)
+{
+  guint8 frame[TEA_STREAM_FRAME_OVERHEAD + TEA_MAX_FRAGMENT];
+  TeaWriter w;
+
+  tea_writer_init (&w, frame, sizeof frame);
+  tea_frame_write_stream (&w, seq, fin ? TEA_STREAM_FLAG_FIN : 0, data, len);
+  g_assert_false (w.failed);
+  peer_send_frames (p, frame, w.pos);
+}
+
+/* A message on our stream, in fragments as section 6.6 says. */
+static void
+peer_send_message (SimPeer *p, GBytes *message)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (message, &len);
+  gsize offset = 0;
+
+  do
+    {
+      gsize n = MIN (len - offset, TEA_MAX_FRAGMENT);
+
+      peer_send_stream (p, p->next_seq++, offset + n == len, data + offset, n);
+      offset += n;
+    }
+  while (offset < len);
+}
+
+static guint32
+peer_request (SimPeer *p, TeaMessage *msg)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  msg->req_id = ++p->next_req;
+  bytes = tea_message_encode_bytes (msg);
+  g_assert_nonnull (bytes);
+  peer_send_message (p, bytes);
+  return msg->req_id;
+}
+
+/* Acknowledges until nobody owes an ACK: a packet of only an ACK elicits
+ * none, so this ends. */
+static void
+sim_settle (Sim *sim)
+{
+  gboolean any;
+
+  do
+    {
+      any = FALSE;
+      for (guint i = 0; i < sim->peers->len; i++)
+        {
+          SimPeer *p = sim->peers->pdata[i];
+
+          if (p->ack_owed && !p->closed)
+            {
+              peer_send_frames (p, NULL, 0);
+              any = TRUE;
+            }
+        }
+    }
+  while (any);
+}
+
+/* The i-th message from the relay, decoded (it points into p->messages). */
+static void
+peer_message (SimPeer *p, guint i, TeaMessage *msg)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (p->messages->pdata[i], &len);
+
+  g_assert_cmpint (tea_message_decode (data, len, msg), ==, TEA_CODE_NONE);
+}
+
+/* The code of the ERROR answering req_id; 0 if there is none. */
+static guint16
+peer_error_for (SimPeer *p, guint32 req_id)
+{
+  for (guint i = 0; i < p->messages->len; i++)
+    {
+      TeaMessage msg;
+
+      peer_message (p, i, &msg);
+      if (msg.type == TEA_MSG_ERROR && msg.req_id == req_id)
+        return msg.error.code;
+    }
+  return 0;
+}
+
+/* How many events of this kind by nick the peer got; *code is the last
+ * one's code (TIMEOUT). */
+static guint
+peer_count_events (SimPeer *p, guint8 kind, const char *nick, guint16 *code)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < p->messages->len; i++)
+    {
+      TeaMessage msg;
+
+      peer_message (p, i, &msg);
+      if (msg.type == TEA_MSG_EVENT && msg.event.kind == kind && msg.event.nick.len == strlen (nick) &&
+          memcmp (msg.event.nick.str, nick, msg.event.nick.len) == 0)
+        {
+          n++;
+          if (code)
+            *code = msg.event.code;
+        }
+    }
+  return n;
+}
+
+/* HELLO, COOKIE, INIT, ACCEPT, all in the relay's own time. */
+static void
+peer_handshake (SimPeer *p)
+{
+  Sim *sim = p->sim;
+  TeaHello hello;
+  TeaCookieReply cookie;
+  TeaInit init = { 0 };
+  TeaAccept accept;
+  TeaAcceptParams params;
+  TeaNoiseHandshake hs;
+  guint8 out[TEA_HANDSHAKE_PADDED_LEN], noise[128], payload[64];
+  const TeaDatagram *reply;
+  gssize n;
+
+  tea_random_bytes (hello.client_token, TEA_CLIENT_TOKEN_LEN);
+  sim_receive (sim, &p->addr, out, tea_hello_encode (&hello, out, sizeof out));
+  reply = sim_take_reply (sim, &p->addr);
+  g_assert_nonnull (reply);
+  g_assert_true (tea_cookie_reply_decode (reply->data, reply->len, &cookie));
+
+  tea_noise_init_initiator (&hs, (const guint8 *) PROLOGUE, strlen (PROLOGUE), cookie.server_key);
+  n = tea_noise_write_message (&hs, NULL, 0, noise, sizeof noise);
+  g_assert_cmpint (n, ==, TEA_KEY_LEN + TEA_TAG_LEN);
+  memcpy (init.client_token, hello.client_token, TEA_CLIENT_TOKEN_LEN);
+  memcpy (init.cookie, cookie.cookie, TEA_COOKIE_LEN);
+  init.noise = noise;
+  init.noise_len = n;
+  sim_receive (sim, &p->addr, out, tea_init_encode (&init, out, sizeof out));
+  reply = sim_take_reply (sim, &p->addr);
+  g_assert_nonnull (reply);
+  g_assert_true (tea_accept_decode (reply->data, reply->len, &accept));
+  n = tea_noise_read_message (&hs, accept.noise, accept.noise_len, payload, sizeof payload);
+  g_assert_cmpint (n, ==, TEA_ACCEPT_PARAMS_LEN);
+  g_assert_true (tea_accept_params_decode (payload, n, &params));
+  tea_noise_split (&hs, p->send_key, p->recv_key);
+  tea_noise_clear (&hs);
+  p->session_id = params.session_id;
+}
+
+/* A session, logged in as nick and in room. */
+static void
+peer_join (SimPeer *p, const char *nick, const char *room)
+{
+  TeaMessage login = { .type = TEA_MSG_LOGIN };
+  TeaMessage join = { .type = TEA_MSG_JOIN };
+  TeaMessage msg;
+
+  peer_handshake (p);
+  login.login.nick = tea_str_from (nick);
+  peer_request (p, &login);
+  join.join.room = tea_str_from (room);
+  peer_request (p, &join);
+  sim_settle (p->sim);
+  g_assert_cmpuint (p->messages->len, >=, 2);
+  peer_message (p, 0, &msg);
+  g_assert_cmpuint (msg.type, ==, TEA_MSG_WELCOME);
+  peer_message (p, 1, &msg);
+  g_assert_cmpuint (msg.type, ==, TEA_MSG_JOINED);
+  p->room_id = msg.joined.room_id;
 }
 
 /* ---- 8. A hundred thousand handshakes ----------------------------------- */
@@ -1959,6 +2289,210 @@ test_handshake_limits_bounded (void)
   tea_relay_config_clear (&config);
 }
 
+/* ---- 9. Reassembly and reordering --------------------------------------- */
+
+/* What a session's stream can make the relay hold for it: one partial
+ * message (frames are consecutive, so there is never more than one) of at
+ * most 20480 bytes for at most 30 s, and at most 256 KiB of frames that
+ * arrived ahead of a gap (section 6.6). */
+
+static guint8 *
+filler (gsize len)
+{
+  guint8 *data = g_malloc (len);
+
+  memset (data, 'x', len);
+  return data;
+}
+
+/* A SAY of exactly `len` bytes (a message, not just its text). */
+static GBytes *
+say_of_size (guint32 req_id, guint32 room_id, gsize len, const char *tag)
+{
+  gsize overhead = 1 + 4 + 4 + 1 + 2;
+  g_autofree guint8 *text = filler (len - overhead);
+  TeaMessage msg = { .type = TEA_MSG_SAY, .req_id = req_id };
+  GBytes *bytes;
+
+  memcpy (text, tag, strlen (tag));
+  msg.room_text.room_id = room_id;
+  msg.room_text.text = (TeaStr) { (const char *) text, len - overhead };
+  bytes = tea_message_encode_bytes (&msg);
+  g_assert_nonnull (bytes);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, len);
+  return bytes;
+}
+
+static void
+test_oversized_message (void)
+{
+  g_autoptr (Sim) sim = sim_new (NULL);
+  g_autoptr (SimPeer) alice = peer_new (sim, 1);
+  g_autoptr (SimPeer) bob = peer_new (sim, 2);
+  g_autoptr (GBytes) largest = NULL;
+  g_autofree guint8 *fragment = filler (TEA_MAX_FRAGMENT);
+  guint16 code = 0;
+  guint32 req_id;
+
+  peer_join (alice, "alice", "tea");
+  peer_join (bob, "bob", "tea");
+
+  /* The largest message there is reaches the relay whole; its text is
+   * too long for a SAY, which is refused with a code, nothing more. */
+  req_id = ++alice->next_req;
+  largest = say_of_size (req_id, alice->room_id, TEA_MAX_MESSAGE, "largest|");
+  peer_send_message (alice, largest);
+  sim_settle (sim);
+  g_assert_cmpuint (peer_error_for (alice, req_id), ==, TEA_CODE_MESSAGE_TOO_LONG);
+  g_assert_false (alice->closed);
+
+  /* One byte more than any message may have: fragments without FIN, up
+   * to 21 000 bytes. The relay stops there and ends the session. */
+  for (guint i = 0; i < TEA_MAX_MESSAGE / TEA_MAX_FRAGMENT + 1; i++)
+    {
+      g_assert_false (alice->closed);
+      peer_send_stream (alice, alice->next_seq++, FALSE, fragment, TEA_MAX_FRAGMENT);
+    }
+  sim_settle (sim);
+  g_assert_true (alice->closed);
+  g_assert_cmpuint (alice->close_code, ==, TEA_CODE_PROTOCOL_VIOLATION);
+  /* The room is told why she left. */
+  g_assert_cmpuint (peer_count_events (bob, TEA_EVENT_TIMEOUT, "alice", &code), ==, 1);
+  g_assert_cmpuint (code, ==, TEA_CODE_PROTOCOL_VIOLATION);
+  g_assert_cmpuint (tea_relay_get_n_sessions (sim->relay), ==, 1);
+  g_assert_false (bob->closed);
+}
+
+static void
+test_reassembly_timeout (void)
+{
+  g_autoptr (Sim) sim = sim_new (NULL);
+  g_autoptr (SimPeer) alice = peer_new (sim, 1);
+  g_autoptr (SimPeer) bob = peer_new (sim, 2);
+  g_autofree guint8 *fragment = filler (TEA_MAX_FRAGMENT);
+  gint64 started, ended;
+  guint16 code = 0;
+
+  peer_join (alice, "alice", "tea");
+  peer_join (bob, "bob", "tea");
+
+  /* A message begun and never finished, fed a fragment every 5 s (well
+   * within the size limit) as if that could keep it alive. */
+  started = sim->now;
+  while (!alice->closed && sim->now - started < 60 * G_USEC_PER_SEC)
+    {
+      if ((sim->now - started) % (5 * G_USEC_PER_SEC) == 0)
+        peer_send_stream (alice, alice->next_seq++, FALSE, fragment, 100);
+      sim_advance (sim, 100 * 1000);
+    }
+  ended = sim->now;
+  g_assert_true (alice->closed);
+  g_assert_cmpuint (alice->close_code, ==, TEA_CODE_REASSEMBLY_TIMEOUT);
+  /* 30 s from its first fragment, not from its latest. */
+  g_assert_cmpint (ended - started, >=, 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (ended - started, <=, 31 * G_USEC_PER_SEC);
+  g_assert_cmpuint (peer_count_events (bob, TEA_EVENT_TIMEOUT, "alice", &code), ==, 1);
+  g_assert_cmpuint (code, ==, TEA_CODE_REASSEMBLY_TIMEOUT);
+  g_assert_cmpuint (tea_relay_get_n_sessions (sim->relay), ==, 1);
+  g_assert_false (bob->closed);
+}
+
+/* Bob's MESSAGE events from alice, in order, must be tags 0 … n-1. */
+static void
+assert_messages_in_order (SimPeer *bob, guint n)
+{
+  guint next = 0;
+
+  for (guint i = 0; i < bob->messages->len; i++)
+    {
+      TeaMessage msg;
+      g_autofree char *tag = NULL;
+
+      peer_message (bob, i, &msg);
+      if (msg.type != TEA_MSG_EVENT || msg.event.kind != TEA_EVENT_MESSAGE)
+        continue;
+      tag = g_strdup_printf ("m%04u|", next);
+      g_assert_cmpuint (msg.event.text.len, >=, strlen (tag));
+      g_assert_cmpmem (msg.event.text.str, strlen (tag), tag, strlen (tag));
+      next++;
+    }
+  g_assert_cmpuint (next, ==, n);
+}
+
+#define REORDER_WINDOW 1024 /* frames a sender may run ahead (section 6.6) */
+#define REORDER_BYTES (256 * 1024)
+
+static void
+test_reorder_buffer (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (Sim) sim = NULL;
+  g_autoptr (SimPeer) alice = NULL;
+  g_autoptr (SimPeer) bob = NULL;
+  GBytes *says[REORDER_WINDOW];
+  const TeaConnStats *stats;
+  guint64 gap, dropped;
+  guint buffered;
+
+  tea_relay_config_init (&config);
+  config.flood_burst = 1e6;
+  config.flood_rate = 1e6;
+  sim = sim_new (&config);
+  alice = peer_new (sim, 1);
+  bob = peer_new (sim, 2);
+  peer_join (alice, "alice", "tea");
+  peer_join (bob, "bob", "tea");
+  stats = tea_conn_get_stats (relay_session (sim->relay, alice->session_id)->conn);
+
+  /* 1023 complete messages of 1000 bytes behind a missing first one: a
+   * megabyte ahead of a gap, the most the window lets a sender send. */
+  gap = alice->next_seq;
+  for (guint i = 0; i < REORDER_WINDOW; i++)
+    {
+      g_autofree char *tag = g_strdup_printf ("m%04u|", i);
+
+      says[i] = say_of_size (++alice->next_req, alice->room_id, TEA_MAX_FRAGMENT, tag);
+    }
+  for (guint i = 1; i < REORDER_WINDOW; i++)
+    peer_send_stream (alice, gap + i, TRUE, g_bytes_get_data (says[i], NULL), TEA_MAX_FRAGMENT);
+  /* And one past the window, which no sender may send. */
+  peer_send_stream (alice, gap + REORDER_WINDOW, TRUE, g_bytes_get_data (says[1], NULL), TEA_MAX_FRAGMENT);
+  sim_settle (sim);
+
+  /* Held up to the cap; the rest refused (and not acknowledged, so a
+   * real sender sends them again). */
+  dropped = stats->dropped_window;
+  buffered = REORDER_WINDOW - 1 - (dropped - 1);
+  g_assert_cmpuint (dropped, >, 1);
+  g_assert_cmpuint ((guint64) buffered * TEA_MAX_FRAGMENT, <=, REORDER_BYTES);
+  g_assert_cmpuint ((guint64) (buffered + 1) * TEA_MAX_FRAGMENT, >, REORDER_BYTES);
+  assert_messages_in_order (bob, 0);
+  g_assert_false (alice->closed);
+
+  /* The gap filled: what was held comes out in order, then the refused
+   * frames, sent again, follow. Nothing lost, nothing twice. */
+  peer_send_stream (alice, gap, TRUE, g_bytes_get_data (says[0], NULL), TEA_MAX_FRAGMENT);
+  sim_settle (sim);
+  assert_messages_in_order (bob, buffered + 1);
+  for (guint i = buffered + 1; i < REORDER_WINDOW; i++)
+    {
+      peer_send_stream (alice, gap + i, TRUE, g_bytes_get_data (says[i], NULL), TEA_MAX_FRAGMENT);
+      sim_settle (sim);
+    }
+  alice->next_seq = gap + REORDER_WINDOW;
+  assert_messages_in_order (bob, REORDER_WINDOW);
+  g_assert_cmpuint (stats->dropped_window, ==, dropped);
+  g_assert_false (alice->closed);
+  g_assert_false (bob->closed);
+  g_test_message ("reorder buffer: %u frames of %u bytes held ahead of a gap, %" G_GUINT64_FORMAT
+                  " refused (one of them beyond the window) until it was filled",
+                  buffered, TEA_MAX_FRAGMENT, dropped);
+
+  for (guint i = 0; i < REORDER_WINDOW; i++)
+    g_bytes_unref (says[i]);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1972,5 +2506,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/abuse/slow-reader", test_slow_reader);
   g_test_add_func ("/tea/abuse/handshake-flood", test_handshake_flood);
   g_test_add_func ("/tea/abuse/handshake-limits-bounded", test_handshake_limits_bounded);
+  g_test_add_func ("/tea/abuse/oversized-message", test_oversized_message);
+  g_test_add_func ("/tea/abuse/reassembly-timeout", test_reassembly_timeout);
+  g_test_add_func ("/tea/abuse/reorder-buffer", test_reorder_buffer);
   return g_test_run ();
 }
