@@ -7,9 +7,11 @@
  * dropped without disturbing live sessions; knowing a session id does not
  * let anyone take the session over; session setups are rate-limited per
  * host; a full relay says so; and a member that stops reading is dropped
- * instead of growing the relay's memory. A hundred thousand handshake
+ * instead of growing the relay's memory; a member flooding the room is
+ * refused, and the others do not notice. A hundred thousand handshake
  * attempts go through the relay's sans-IO interface, from as many
- * addresses, faster than sockets would carry them.
+ * addresses, faster than sockets would carry them; so do peers that break
+ * the stream's rules.
  *
  * Some checks look inside the relay (tea-relay-private.h): "nothing was
  * allocated for that address" is not visible from the wire.
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "tea-frame.h"
+#include "tea-names.h"
 #include "tea-packet.h"
 #include "tea-random.h"
 #include "tea-relay-private.h"
@@ -1957,6 +1960,20 @@ peer_error_for (SimPeer *p, guint32 req_id)
   return 0;
 }
 
+/* The direct reply to req_id (OK, ERROR, JOINED …), if one came. */
+static gboolean
+peer_reply_for (SimPeer *p, guint32 req_id, TeaMessage *reply)
+{
+  sim_settle (p->sim);
+  for (guint i = 0; i < p->messages->len; i++)
+    {
+      peer_message (p, i, reply);
+      if (reply->req_id == req_id && reply->type >= TEA_MSG_OK && reply->type <= TEA_MSG_ROOMS_REPLY)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* How many events of this kind by nick the peer got; *code is the last
  * one's code (TIMEOUT). */
 static guint
@@ -2493,6 +2510,408 @@ test_reorder_buffer (void)
   tea_relay_config_clear (&config);
 }
 
+/* ---- 10. A flooder among friends ---------------------------------------- */
+
+/* Mallory sends requests that would each become a room event as fast as
+ * her connection carries them; Bob and Carol chat as people do. */
+
+#define FLOOD_BURST 30
+#define FLOOD_RATE 5
+#define LATENCY_ROUNDS 12
+#define FLOOD_OUTSTANDING 256 /* requests Mallory keeps unanswered */
+
+typedef struct
+{
+  TeaTestPeer *peer;
+  guint n_sent;
+  guint n_say, n_topic, n_nick;
+  GSource *source;
+} Flooder;
+
+static guint
+flooder_answered (Flooder *f)
+{
+  return f->peer->n_said_ok + f->peer->error_codes->len;
+}
+
+static gboolean
+flooder_run (gpointer user_data)
+{
+  Flooder *f = user_data;
+
+  while (f->n_sent - flooder_answered (f) < FLOOD_OUTSTANDING)
+    {
+      g_autofree char *text = g_strdup_printf ("flood-%u", f->n_sent);
+      guint32 req_id;
+
+      switch (f->n_sent % 10)
+        {
+        case 8:
+          req_id = tea_client_set_topic (f->peer->client, "tea", text);
+          f->n_topic++;
+          break;
+        case 9:
+          req_id = tea_client_change_nick (f->peer->client, f->n_nick % 2 ? "mallory" : "mallory2");
+          f->n_nick++;
+          break;
+        default:
+          req_id = tea_client_say (f->peer->client, "tea", text, TEA_TEXT_KIND_MESSAGE);
+          f->n_say++;
+          break;
+        }
+      g_assert_cmpuint (req_id, !=, 0);
+      f->n_sent++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+flooder_all_answered (gpointer user_data)
+{
+  Flooder *f = user_data;
+  return flooder_answered (f) == f->n_sent;
+}
+
+typedef struct
+{
+  GHashTable *sent_at; /* tag -> gint64 *, when it was said */
+  GArray *ms;          /* double: one latency per line delivered */
+} Latencies;
+
+static void
+on_latency_event (TeaClient *client, const char *room, gpointer event_ptr, gpointer user_data)
+{
+  const TeaEvent *e = event_ptr;
+  Latencies *l = user_data;
+  g_autofree char *text = tea_str_dup (e->text);
+  gint64 *sent;
+
+  if (e->kind != TEA_EVENT_MESSAGE || !g_str_has_prefix (text, "lat-"))
+    return;
+  sent = g_hash_table_lookup (l->sent_at, text);
+  g_assert_nonnull (sent);
+  /* Only the other one's lines: the sender's own echo is not a delivery. */
+  if (!tea_names_equal (e->nick.str, e->nick.len, tea_client_get_nick (client), -1))
+    {
+      double ms = (g_get_monotonic_time () - *sent) / 1000.0;
+      g_array_append_val (l->ms, ms);
+    }
+}
+
+/* Bob and Carol take turns, each waiting for the other's line. */
+static void
+converse (TeaTestPeer *bob, TeaTestPeer *carol, Latencies *l, const char *phase)
+{
+  for (guint i = 0; i < LATENCY_ROUNDS; i++)
+    for (guint turn = 0; turn < 2; turn++)
+      {
+        TeaTestPeer *from = turn ? carol : bob;
+        TeaTestPeer *to = turn ? bob : carol;
+        char *tag = g_strdup_printf ("lat-%s-%s-%02u", phase, tea_client_get_nick (from->client), i);
+        gint64 *now = g_new (gint64, 1);
+
+        *now = g_get_monotonic_time ();
+        g_hash_table_insert (l->sent_at, tag, now);
+        g_assert_cmpuint (tea_client_say (from->client, "tea", tag, TEA_TEXT_KIND_MESSAGE), !=, 0);
+        tea_test_peer_wait_count (to, "MESSAGE", tag, 1);
+      }
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static void
+latency_summary (GArray *ms, guint from, guint to, double *median, double *max)
+{
+  g_autoptr (GArray) part = g_array_new (FALSE, FALSE, sizeof (double));
+
+  g_array_append_vals (part, &g_array_index (ms, double, from), to - from);
+  g_array_sort (part, compare_doubles);
+  *median = g_array_index (part, double, part->len / 2);
+  *max = g_array_index (part, double, part->len - 1);
+}
+
+static void
+assert_conversation_once (TeaTestPeer *peer, const char *phase)
+{
+  for (guint i = 0; i < LATENCY_ROUNDS; i++)
+    {
+      g_autofree char *from_bob = g_strdup_printf ("lat-%s-bob-%02u", phase, i);
+      g_autofree char *from_carol = g_strdup_printf ("lat-%s-carol-%02u", phase, i);
+
+      g_assert_cmpuint (tea_test_peer_count (peer, "MESSAGE", from_bob), ==, 1);
+      g_assert_cmpuint (tea_test_peer_count (peer, "MESSAGE", from_carol), ==, 1);
+    }
+}
+
+static void
+test_flooder (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) mallory = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (TeaTestPeer) carol = NULL;
+  g_autoptr (GPtrArray) bob_lines = NULL;
+  g_autoptr (GPtrArray) carol_lines = NULL;
+  Latencies l = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                  g_array_new (FALSE, FALSE, sizeof (double)) };
+  Flooder f = { 0 };
+  guint quiet, floods = 0, accepted, seen;
+  gint64 start;
+  double elapsed_s, quiet_median, quiet_max, flood_median, flood_max;
+
+  tea_relay_config_init (&config);
+  config.flood_burst = FLOOD_BURST;
+  config.flood_rate = FLOOD_RATE;
+  relay = tea_test_relay_new (&config);
+  mallory = tea_test_peer_new (relay->port, "mallory");
+  bob = tea_test_peer_new (relay->port, "bob");
+  carol = tea_test_peer_new (relay->port, "carol");
+  tea_test_peer_connect (mallory, "tea");
+  tea_test_peer_connect (bob, "tea");
+  tea_test_peer_connect (carol, "tea");
+  tea_test_peer_wait_count (mallory, "JOIN", "carol", 1);
+  g_signal_connect (bob->client, "event", G_CALLBACK (on_latency_event), &l);
+  g_signal_connect (carol->client, "event", G_CALLBACK (on_latency_event), &l);
+
+  converse (bob, carol, &l, "quiet");
+  quiet = l.ms->len;
+
+  /* Mallory starts, at the priority of everything else on this loop. */
+  f.peer = mallory;
+  f.source = g_idle_source_new ();
+  g_source_set_priority (f.source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (f.source, flooder_run, &f, NULL);
+  start = g_get_monotonic_time ();
+  g_source_attach (f.source, NULL);
+  tea_test_run_for (200);
+  converse (bob, carol, &l, "flood");
+  g_source_destroy (f.source);
+  g_source_unref (f.source);
+  g_assert_true (tea_test_wait (flooder_all_answered, &f, WAIT_MS));
+  elapsed_s = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  tea_test_run_for (200);
+
+  /* Bob and Carol: every line once, and one order for the whole room,
+   * Mallory's accepted lines included. Neither was refused anything. */
+  assert_conversation_once (bob, "quiet");
+  assert_conversation_once (carol, "quiet");
+  assert_conversation_once (bob, "flood");
+  assert_conversation_once (carol, "flood");
+  bob_lines = tea_test_peer_chat_lines (bob);
+  carol_lines = tea_test_peer_chat_lines (carol);
+  g_assert_cmpuint (bob_lines->len, ==, carol_lines->len);
+  for (guint i = 0; i < bob_lines->len; i++)
+    g_assert_cmpstr (bob_lines->pdata[i], ==, carol_lines->pdata[i]);
+  g_assert_cmpuint (bob->error_codes->len, ==, 0);
+  g_assert_cmpuint (carol->error_codes->len, ==, 0);
+  g_assert_true (tea_test_peer_is_connected (bob));
+  g_assert_true (tea_test_peer_is_connected (carol));
+
+  /* Mallory: every request answered, each refusal a FLOOD with the wait,
+   * and no more accepted than her bucket allows, whatever the kind. */
+  for (guint i = 0; i < mallory->error_codes->len; i++)
+    g_assert_cmpuint (g_array_index (mallory->error_codes, guint16, i), ==, TEA_CODE_FLOOD);
+  for (guint i = 0; i < mallory->messages->len; i++)
+    if (g_str_has_prefix (mallory->messages->pdata[i], "ERROR "))
+      {
+        floods++;
+        g_assert_false (g_str_has_suffix (mallory->messages->pdata[i], " 0"));
+      }
+  accepted = mallory->n_said_ok;
+  g_assert_cmpuint (floods, >, 0);
+  g_assert_cmpuint (floods + accepted, ==, f.n_sent);
+  g_assert_cmpuint (accepted, <=, FLOOD_BURST + FLOOD_RATE * elapsed_s + 1);
+  /* What the room saw of her is what was accepted, no more. */
+  seen = tea_test_peer_count (carol, "MESSAGE", "mallory") + tea_test_peer_count (carol, "TOPIC", "mallory") +
+         tea_test_peer_count (carol, "NICK", "mallory");
+  g_assert_cmpuint (seen, ==, accepted);
+  g_assert_cmpuint (tea_test_peer_count (bob, "MESSAGE", "mallory") + tea_test_peer_count (bob, "TOPIC", "mallory") +
+                    tea_test_peer_count (bob, "NICK", "mallory"), ==, accepted);
+
+  latency_summary (l.ms, 0, quiet, &quiet_median, &quiet_max);
+  latency_summary (l.ms, quiet, l.ms->len, &flood_median, &flood_max);
+  g_test_message ("flooder: %u requests in %.2f s (%.0f a second: %u SAY, %u TOPIC, %u NICK), "
+                  "%u accepted, %u refused with FLOOD; the others' delivery latency over %u lines: "
+                  "median %.2f ms, max %.2f ms without the flood, median %.2f ms, max %.2f ms with it",
+                  f.n_sent, elapsed_s, f.n_sent / elapsed_s, f.n_say, f.n_topic, f.n_nick, accepted, floods,
+                  quiet, quiet_median, quiet_max, flood_median, flood_max);
+
+  g_signal_handlers_disconnect_by_data (bob->client, &l);
+  g_signal_handlers_disconnect_by_data (carol->client, &l);
+  g_hash_table_unref (l.sent_at);
+  g_array_unref (l.ms);
+  tea_relay_config_clear (&config);
+}
+
+/* ---- 11. Flood control covers every room event -------------------------- */
+
+/* Every request that becomes something other members receive draws on the
+ * sender's one token bucket (section 9.5). On the sans-IO relay the clock
+ * stands still, so the counts are exact: a burst of 3, then nothing until
+ * the clock moves. */
+#define EVENT_BURST 3
+#define EVENT_TRIES 5
+
+typedef enum {
+  FLOODED_SAY,
+  FLOODED_PRIVMSG,
+  FLOODED_EDIT,
+  FLOODED_TOPIC,
+  FLOODED_NICK,
+  FLOODED_PART,
+  N_FLOODED
+} FloodedKind;
+
+static const char *const flooded_names[] = { "SAY", "PRIVMSG", "EDIT", "TOPIC", "NICK", "PART" };
+
+static guint32
+send_flooded (SimPeer *alice, FloodedKind kind, guint i, guint32 *rooms, guint64 edit_seq)
+{
+  g_autofree char *text = g_strdup_printf ("%s-%u", flooded_names[kind], i);
+  TeaMessage msg = { 0 };
+
+  switch (kind)
+    {
+    case FLOODED_SAY:
+    case FLOODED_TOPIC:
+      msg.type = kind == FLOODED_SAY ? TEA_MSG_SAY : TEA_MSG_TOPIC;
+      msg.room_text.room_id = alice->room_id;
+      msg.room_text.text = tea_str_from (text);
+      break;
+    case FLOODED_PART:
+      msg.type = TEA_MSG_PART;
+      msg.room_text.room_id = rooms[i];
+      break;
+    case FLOODED_PRIVMSG:
+      msg.type = TEA_MSG_PRIVMSG;
+      msg.privmsg.nick = tea_str_from ("bob");
+      msg.privmsg.text = tea_str_from (text);
+      break;
+    case FLOODED_EDIT:
+      msg.type = TEA_MSG_EDIT;
+      msg.edit.room_id = alice->room_id;
+      msg.edit.seq = edit_seq;
+      msg.edit.text = tea_str_from (text);
+      break;
+    case FLOODED_NICK:
+      msg.type = TEA_MSG_NICK;
+      msg.nick.nick = tea_str_from (text);
+      break;
+    case N_FLOODED:
+      g_assert_not_reached ();
+    }
+  return peer_request (alice, &msg);
+}
+
+/* What Bob received for each of these. */
+static guint
+bob_received (SimPeer *bob, FloodedKind kind, guint first_message)
+{
+  static const guint8 event_kinds[] = { TEA_EVENT_MESSAGE, 0, TEA_EVENT_EDIT, TEA_EVENT_TOPIC, TEA_EVENT_NICK, TEA_EVENT_PART };
+  guint n = 0;
+
+  for (guint i = first_message; i < bob->messages->len; i++)
+    {
+      TeaMessage msg;
+
+      peer_message (bob, i, &msg);
+      if (kind == FLOODED_PRIVMSG ? msg.type == TEA_MSG_PRIVATE
+                                  : msg.type == TEA_MSG_EVENT && msg.event.kind == event_kinds[kind])
+        n++;
+    }
+  return n;
+}
+
+static void
+test_flood_every_event (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (Sim) sim = NULL;
+  g_autoptr (SimPeer) alice = NULL;
+  g_autoptr (SimPeer) bob = NULL;
+  guint32 rooms[EVENT_TRIES];
+  guint64 edit_seq = 0;
+
+  tea_relay_config_init (&config);
+  config.flood_burst = EVENT_BURST;
+  config.flood_rate = 1;
+  sim = sim_new (&config);
+  alice = peer_new (sim, 1);
+  bob = peer_new (sim, 2);
+  peer_join (alice, "alice", "tea");
+  peer_join (bob, "bob", "tea");
+  /* Rooms to leave; joining is not an event anyone else sees here. */
+  for (guint i = 0; i < EVENT_TRIES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("room-%u", i);
+      TeaMessage join = { .type = TEA_MSG_JOIN };
+      TeaMessage joined;
+
+      join.join.room = tea_str_from (name);
+      peer_request (bob, &join);
+      g_assert_true (peer_reply_for (alice, peer_request (alice, &join), &joined));
+      g_assert_cmpuint (joined.type, ==, TEA_MSG_JOINED);
+      rooms[i] = joined.joined.room_id;
+    }
+
+  for (FloodedKind kind = 0; kind < N_FLOODED; kind++)
+    {
+      guint32 req_ids[EVENT_TRIES];
+      guint first_message = bob->messages->len;
+      guint accepted = 0, refused = 0;
+
+      /* A full bucket; for EDIT, a message to edit (which takes a token). */
+      sim_advance (sim, 10 * G_USEC_PER_SEC);
+      if (kind == FLOODED_EDIT)
+        {
+          TeaMessage ok;
+
+          g_assert_true (peer_reply_for (alice, send_flooded (alice, FLOODED_SAY, 99, rooms, 0), &ok));
+          g_assert_cmpuint (ok.type, ==, TEA_MSG_OK);
+          edit_seq = ok.ok.value;
+          sim_advance (sim, 10 * G_USEC_PER_SEC);
+          first_message = bob->messages->len;
+        }
+      for (guint i = 0; i < EVENT_TRIES; i++)
+        req_ids[i] = send_flooded (alice, kind, i, rooms, edit_seq);
+      sim_settle (sim);
+      for (guint i = 0; i < EVENT_TRIES; i++)
+        {
+          TeaMessage reply;
+
+          if (!peer_reply_for (alice, req_ids[i], &reply))
+            g_error ("%s %u was not answered", flooded_names[kind], i);
+          if (reply.type == TEA_MSG_OK)
+            {
+              g_assert_cmpuint (i, <, EVENT_BURST);
+              accepted++;
+            }
+          else
+            {
+              g_assert_cmpuint (reply.error.code, ==, TEA_CODE_FLOOD);
+              g_assert_cmpuint (reply.error.retry_after_ms, >, 0);
+              g_assert_cmpuint (reply.error.retry_after_ms, <=, 1001);
+              refused++;
+            }
+        }
+      g_assert_cmpuint (accepted, ==, EVENT_BURST);
+      g_assert_cmpuint (refused, ==, EVENT_TRIES - EVENT_BURST);
+      /* A nick change is an event in each of the six rooms they share. */
+      g_assert_cmpuint (bob_received (bob, kind, first_message), ==,
+                        kind == FLOODED_NICK ? EVENT_BURST * (1 + EVENT_TRIES) : EVENT_BURST);
+    }
+  /* The refused PARTs left Alice where she was. */
+  g_assert_cmpuint (relay_session (sim->relay, alice->session_id)->memberships->len, ==,
+                    1 + EVENT_TRIES - EVENT_BURST);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2509,5 +2928,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/abuse/oversized-message", test_oversized_message);
   g_test_add_func ("/tea/abuse/reassembly-timeout", test_reassembly_timeout);
   g_test_add_func ("/tea/abuse/reorder-buffer", test_reorder_buffer);
+  g_test_add_func ("/tea/abuse/flooder", test_flooder);
+  g_test_add_func ("/tea/abuse/flood-every-event", test_flood_every_event);
   return g_test_run ();
 }
