@@ -617,10 +617,12 @@ handle_edit (TeaRelay *relay, TeaSession *session, const TeaMessage *msg)
   else
     {
       event.kind = TEA_EVENT_DELETE;
-      m->last_said_seq = 0;
     }
   if (!check_flood (relay, session, msg->req_id))
     return;
+  /* Only now that it is accepted: a refused DELETE changes nothing. */
+  if (event.kind == TEA_EVENT_DELETE)
+    m->last_said_seq = 0;
   send_ok (relay, session, msg->req_id, m->room->seq + 1);
   _tea_relay_broadcast (relay, m->room, &event, NULL);
 }

@@ -2909,6 +2909,32 @@ test_flood_every_event (void)
   /* The refused PARTs left Alice where she was. */
   g_assert_cmpuint (relay_session (sim->relay, alice->session_id)->memberships->len, ==,
                     1 + EVENT_TRIES - EVENT_BURST);
+
+  /* A refused DELETE changes nothing either: once the wait is over, the
+   * same DELETE is accepted. */
+  sim_advance (sim, 10 * G_USEC_PER_SEC);
+  {
+    TeaMessage reply;
+    TeaMessage delete = { .type = TEA_MSG_DELETE };
+    guint first_message = bob->messages->len;
+
+    for (guint i = 0; i < EVENT_BURST; i++)
+      {
+        g_assert_true (peer_reply_for (alice, send_flooded (alice, FLOODED_SAY, 100 + i, rooms, 0), &reply));
+        g_assert_cmpuint (reply.type, ==, TEA_MSG_OK);
+      }
+    delete.edit.room_id = alice->room_id;
+    delete.edit.seq = reply.ok.value;
+    g_assert_true (peer_reply_for (alice, peer_request (alice, &delete), &reply));
+    g_assert_cmpuint (reply.type, ==, TEA_MSG_ERROR);
+    g_assert_cmpuint (reply.error.code, ==, TEA_CODE_FLOOD);
+    sim_advance (sim, (gint64) reply.error.retry_after_ms * 1000);
+    g_assert_true (peer_reply_for (alice, peer_request (alice, &delete), &reply));
+    if (reply.type == TEA_MSG_ERROR)
+      g_error ("the DELETE, refused for flooding, was then refused with %u", reply.error.code);
+    g_assert_cmpuint (bob_received (bob, FLOODED_SAY, first_message), ==, EVENT_BURST);
+    g_assert_cmpuint (peer_count_events (bob, TEA_EVENT_DELETE, relay_session (sim->relay, alice->session_id)->nick, NULL), ==, 1);
+  }
   tea_relay_config_clear (&config);
 }
 
