@@ -1512,6 +1512,31 @@ sessions_down_to (gpointer user_data)
 #define WAVE 32
 #define MAX_WAVES 40
 
+/* Watches one member's send queue on the relay at every turn of the main
+ * loop, for as long as the session lives. */
+typedef struct
+{
+  TeaRelay *relay;
+  const char *nick;
+  guint peak_frames;
+  guint samples;
+  GSource *source;
+} QueueWatch;
+
+static gboolean
+sample_queue (gpointer user_data)
+{
+  QueueWatch *w = user_data;
+  TeaSession *session = g_hash_table_lookup (w->relay->sessions_by_nick, w->nick);
+
+  if (session && session->conn)
+    {
+      w->peak_frames = MAX (w->peak_frames, tea_conn_get_queued_frames (session->conn));
+      w->samples++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 flood_wave (TeaTestPeer *bob, TeaTestPeer *carol, guint wave)
 {
@@ -1541,6 +1566,7 @@ test_slow_reader (void)
   TimeoutSeen alice_gone = { "alice", 0, 0 };
   TimeoutSeen other_gone = { "bob", 0, 0 };
   SessionsWait two;
+  QueueWatch watch = { 0 };
   guint waves = 0;
 
   tea_relay_config_init (&config);
@@ -1563,11 +1589,24 @@ test_slow_reader (void)
   /* Alice stops reading: nothing reaches her, so she acknowledges
    * nothing, and everything the relay owes her stays queued. */
   tea_test_proxy_config (proxy)->loss_down = 1.0;
+  watch = (QueueWatch) { relay->relay, "alice", 0, 0, g_idle_source_new () };
+  g_source_set_priority (watch.source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (watch.source, sample_queue, &watch, NULL);
+  g_source_attach (watch.source, NULL);
   while (alice_gone.n == 0 && waves < MAX_WAVES)
     flood_wave (bob, carol, waves++);
-  g_test_message ("slow reader: dropped after %u waves of %u messages", waves, WAVE);
+  g_source_destroy (watch.source);
+  g_source_unref (watch.source);
+  g_test_message ("slow reader: dropped after %u waves of %u messages; her queue on the relay "
+                  "peaked at %u frames (cap %u) over %u samples",
+                  waves, WAVE, watch.peak_frames, config.max_queued_frames, watch.samples);
+  /* Her queue grew to the cap and never past it; then she was dropped,
+   * and the room was told why. */
+  g_assert_cmpuint (watch.peak_frames, <=, config.max_queued_frames);
+  g_assert_cmpuint (watch.peak_frames, >, config.max_queued_frames / 2);
   g_assert_cmpuint (alice_gone.n, ==, 1);
   g_assert_cmpuint (alice_gone.code, ==, TEA_CODE_SLOW_READER);
+  g_assert_null (g_hash_table_lookup (relay->relay->sessions_by_nick, "alice"));
   two = (SessionsWait) { relay->relay, 2 };
   g_assert_true (tea_test_wait (sessions_down_to, &two, WAIT_MS));
   g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 2);
