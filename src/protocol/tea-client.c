@@ -332,7 +332,12 @@ check_server_key (TeaClient *client, const guint8 *key)
       g_autoptr (GError) error = NULL;
 
       if (!tea_known_servers_remember (client->known, client->host, client->port, fingerprint, &error))
-        g_warning (_("Could not remember the server key: %s"), error->message);
+        {
+          /* Trusted for this connection, but not pinned: server-key would
+           * have the user told it is remembered, which is not true. */
+          g_warning (_("Could not remember the server key: %s"), error->message);
+          return TRUE;
+        }
     }
   if (first_time)
     g_signal_emit (client, signals[SIGNAL_SERVER_KEY], 0, fingerprint, !replaced);
@@ -1045,7 +1050,8 @@ tea_client_class_init (TeaClientClass *klass)
    * @first_time: TRUE on first contact, FALSE when a changed key was
    *   accepted on request
    *
-   * A relay key was pinned.
+   * A relay key was pinned: remembered in the known-servers file, if the
+   * client has one (if that fails, a warning is logged instead).
    */
   signals[SIGNAL_SERVER_KEY] = g_signal_new ("server-key", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
