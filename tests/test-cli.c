@@ -237,10 +237,11 @@ home_free (Home *home)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Home, home_free)
 
 /* Starts teahouse-cli with these arguments (the last is the nick) and a
- * pipe for its input; with fs, under a read-only or full tmpfs at fs_dir,
- * and with warnings not fatal (the test expects some). */
+ * pipe for its input; with fs, under a read-only or full tmpfs at fs_dir.
+ * Warnings are fatal unless the test expects some. */
 static Child *
-cli_start_argv (Home *home, const char *const *args, const TeaTestFs *fs, const char *fs_dir)
+cli_start_argv (Home *home, const char *const *args, const TeaTestFs *fs, const char *fs_dir,
+                gboolean expect_warnings)
 {
   g_autoptr (GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -257,10 +258,9 @@ cli_start_argv (Home *home, const char *const *args, const TeaTestFs *fs, const 
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
   if (fs)
-    {
-      wrapped = tea_test_fs_wrap (*fs, fs_dir, NULL, (const char *const *) argv->pdata);
-      g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
-    }
+    wrapped = tea_test_fs_wrap (*fs, fs_dir, NULL, (const char *const *) argv->pdata);
+  if (expect_warnings)
+    g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
 
   /* Belt and braces: even a default path must land in the temporary home. */
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home->config_home, TRUE);
@@ -291,7 +291,7 @@ cli_start (Home *home, const char *first, ...)
     g_ptr_array_add (args, (gpointer) arg);
   va_end (ap);
   g_ptr_array_add (args, NULL);
-  return cli_start_argv (home, (const char *const *) args->pdata, NULL, NULL);
+  return cli_start_argv (home, (const char *const *) args->pdata, NULL, NULL, FALSE);
 }
 
 /* Types into the CLI, as a pipe would. */
@@ -680,14 +680,22 @@ test_link (void)
   }
 }
 
-/* The known-servers file cannot be written: read-only or full file system.
- * The chat goes on, the user is told the key could not be remembered and
- * why, and is never told that it was. */
+/* Why the known-servers file cannot be written. */
+typedef enum {
+  STORE_READ_ONLY = TEA_TEST_FS_READ_ONLY,
+  STORE_FULL = TEA_TEST_FS_FULL,
+  STORE_NOT_A_DIRECTORY, /* its directory is a regular file */
+} StoreTrouble;
+
+/* The known-servers file cannot be written. The chat goes on, the user is
+ * told the key could not be remembered and why, and is never told that it
+ * was. */
 static void
 test_known_servers_unwritable (gconstpointer data)
 {
-  TeaTestFs fs = GPOINTER_TO_INT (data);
-  const char *reason = g_strerror (fs == TEA_TEST_FS_READ_ONLY ? EROFS : ENOSPC);
+  StoreTrouble trouble = GPOINTER_TO_INT (data);
+  TeaTestFs fs = (TeaTestFs) trouble;
+  const char *reason = g_strerror (trouble == STORE_READ_ONLY ? EROFS : trouble == STORE_FULL ? ENOSPC : ENOTDIR);
   g_autoptr (Home) home = home_new ();
   g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
@@ -696,15 +704,19 @@ test_known_servers_unwritable (gconstpointer data)
   const char *args[] = { "--server", server, "--room", "tea", "alice", NULL };
   g_autoptr (Child) cli = NULL;
 
-  g_assert_cmpint (g_mkdir (store, 0700), ==, 0);
+  if (trouble == STORE_NOT_A_DIRECTORY)
+    g_assert_true (g_file_set_contents (store, "a file\n", -1, NULL));
+  else
+    g_assert_cmpint (g_mkdir (store, 0700), ==, 0);
   g_free (home->known_servers);
   home->known_servers = g_build_filename (store, "known-servers", NULL);
   tea_test_peer_connect (bob, "tea");
-  cli = cli_start_argv (home, args, &fs, store);
+  cli = cli_start_argv (home, args, trouble == STORE_NOT_A_DIRECTORY ? NULL : &fs, store, TRUE);
   cli_write (cli, "pinned or not, here I am\n");
   cli_close_input (cli);
   child_wait_exit (cli, 15000);
-  tea_test_fs_assert_ready (cli->err->str);
+  if (trouble != STORE_NOT_A_DIRECTORY)
+    tea_test_fs_assert_ready (cli->err->str);
   child_assert_status (cli, 0);
   tea_test_peer_wait_count (bob, "MESSAGE", "alice pinned or not, here I am", 1);
 
@@ -768,9 +780,11 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/cli/key-pinning", test_key_pinning);
   g_test_add_func ("/tea/cli/link", test_link);
   g_test_add_func ("/tea/cli/bad-arguments", test_bad_arguments);
-  g_test_add_data_func ("/tea/cli/known-servers-unwritable/read-only", GINT_TO_POINTER (TEA_TEST_FS_READ_ONLY),
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/read-only", GINT_TO_POINTER (STORE_READ_ONLY),
                         test_known_servers_unwritable);
-  g_test_add_data_func ("/tea/cli/known-servers-unwritable/full", GINT_TO_POINTER (TEA_TEST_FS_FULL),
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/full", GINT_TO_POINTER (STORE_FULL),
+                        test_known_servers_unwritable);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/not-a-directory", GINT_TO_POINTER (STORE_NOT_A_DIRECTORY),
                         test_known_servers_unwritable);
   return g_test_run ();
 }
