@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <sodium.h>
 
@@ -547,20 +548,30 @@ send_join (TeaClient *client, Room *room)
   return send_message (client, &msg);
 }
 
+/* Without the token on disk, a restarted client cannot take its session
+ * back: its rooms see it leave and join again. Worth a warning in the log,
+ * not a failure. */
 static void
 save_resume_token (TeaClient *client)
 {
   g_autofree char *dir = NULL;
   g_autofree char *hex = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (client->resume_file == NULL)
     return;
   dir = g_path_get_dirname (client->resume_file);
   hex = g_malloc (TEA_RESUME_TOKEN_LEN * 2 + 1);
   sodium_bin2hex (hex, TEA_RESUME_TOKEN_LEN * 2 + 1, client->resume_token, TEA_RESUME_TOKEN_LEN);
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
-    g_debug ("could not keep the resume token in %s", client->resume_file);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_warning ("Could not keep the resume token: cannot create %s: %s", dir, g_strerror (saved_errno));
+    }
+  else if (!g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    {
+      g_warning ("Could not keep the resume token: %s", error->message);
+    }
   sodium_memzero (hex, strlen (hex));
 }
 
