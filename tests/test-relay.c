@@ -680,6 +680,76 @@ test_network_changed (void)
   tea_relay_config_clear (&config);
 }
 
+static gboolean
+press_reconnect_now (gpointer user_data)
+{
+  TeaClient *client = user_data;
+
+  if (tea_client_get_state (client) == TEA_CLIENT_STATE_RECONNECTING)
+    tea_client_reconnect_now (client);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+back_in_room (gpointer peer)
+{
+  return tea_test_peer_is_connected (peer) && tea_client_in_room (((TeaTestPeer *) peer)->client, "tea");
+}
+
+/* "Reconnect now" pressed over and over while the client is already
+ * reconnecting (the desktop client does it when a line is typed, and on
+ * every network change): one attempt, one new session, nothing orphaned. */
+static void
+test_reconnect_now_while_trying (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (GError) error = NULL;
+  GSource *presser;
+  guint64 first_session;
+  gpointer wait[2] = { NULL, &first_session };
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  wait[0] = alice;
+
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+
+  presser = g_idle_source_new ();
+  g_source_set_priority (presser, G_PRIORITY_DEFAULT);
+  g_source_set_callback (presser, press_reconnect_now, alice->client, NULL);
+  g_source_attach (presser, NULL);
+  first_session = tea_client_get_session_id (alice->client);
+  g_assert_cmpuint (tea_client_say (alice->client, "tea", "anyone?", TEA_TEXT_KIND_MESSAGE), !=, 0);
+  g_assert_true (tea_test_wait (session_changed, wait, 10000));
+  g_source_destroy (presser);
+  g_source_unref (presser);
+  tea_test_run_for (300);
+
+  g_assert_true (back_in_room (alice));
+  g_test_message ("reconnected with %" G_GUINT64_FORMAT " HELLO, %" G_GUINT64_FORMAT " session",
+                  tea_relay_get_stats (relay)->hellos, tea_relay_get_stats (relay)->sessions_created);
+  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -703,5 +773,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tea/relay/catch-up/gap", GUINT_TO_POINTER (3), test_catch_up);
   g_test_add_func ("/tea/relay/shutdown-notice", test_shutdown_notice);
   g_test_add_func ("/tea/relay/restart", test_restart);
+  g_test_add_func ("/tea/relay/reconnect-now-while-trying", test_reconnect_now_while_trying);
   return g_test_run ();
 }

@@ -1195,6 +1195,10 @@ tea_client_reconnect_now (TeaClient *client)
 {
   if (client->state != TEA_CLIENT_STATE_RECONNECTING && client->state != TEA_CLIENT_STATE_FAILED)
     return;
+  /* Already trying: starting over would throw away a handshake (and a
+   * session the relay made for it) that may be one datagram from done. */
+  if (client->step != HANDSHAKE_IDLE)
+    return;
   if (client->state == TEA_CLIENT_STATE_FAILED)
     set_state (client, TEA_CLIENT_STATE_RECONNECTING);
   client->reconnect_at = g_get_monotonic_time ();
