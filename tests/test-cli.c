@@ -6,6 +6,7 @@
  * links with a fingerprint, and bad arguments. The CLI's known-servers file
  * and configuration directory are temporary, never the user's.
  */
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -235,35 +236,37 @@ home_free (Home *home)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Home, home_free)
 
-/* Starts teahouse-cli with these arguments (NULL-terminated; the last is
- * the nick) and a pipe for its input. */
+/* Starts teahouse-cli with these arguments (the last is the nick) and a
+ * pipe for its input; with fs, under a read-only or full tmpfs at fs_dir.
+ * Warnings are fatal unless the test expects some. */
 static Child *
-cli_start (Home *home, const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static Child *
-cli_start (Home *home, const char *first, ...)
+cli_start_argv (Home *home, const char *const *args, const TeaTestFs *fs, const char *fs_dir,
+                gboolean expect_warnings)
 {
   g_autoptr (GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) wrapped = NULL;
   g_autoptr (GError) error = NULL;
   Child *child = g_new0 (Child, 1);
-  va_list args;
 
   g_ptr_array_add (argv, (gpointer) g_getenv ("TEAHOUSE_CLI"));
   g_ptr_array_add (argv, "--known-servers");
   g_ptr_array_add (argv, home->known_servers);
-  va_start (args, first);
-  for (const char *arg = first; arg; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
+  if (fs)
+    wrapped = tea_test_fs_wrap (*fs, fs_dir, NULL, (const char *const *) argv->pdata);
+  if (expect_warnings)
+    g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
 
   /* Belt and braces: even a default path must land in the temporary home. */
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home->config_home, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  child->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  child->process = g_subprocess_launcher_spawnv (launcher, wrapped ? (const char *const *) wrapped
+                                                                   : (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   child->out = g_string_new (NULL);
   child->err = g_string_new (NULL);
@@ -272,6 +275,23 @@ cli_start (Home *home, const char *first, ...)
   read_more (child, g_subprocess_get_stderr_pipe (child->process));
   g_subprocess_wait_async (child->process, NULL, on_exited, child);
   return child;
+}
+
+static Child *
+cli_start (Home *home, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static Child *
+cli_start (Home *home, const char *first, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *arg = first; arg; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return cli_start_argv (home, (const char *const *) args->pdata, NULL, NULL, FALSE);
 }
 
 /* Types into the CLI, as a pipe would. */
@@ -660,6 +680,56 @@ test_link (void)
   }
 }
 
+/* Why the known-servers file cannot be written. */
+typedef enum {
+  STORE_READ_ONLY = TEA_TEST_FS_READ_ONLY,
+  STORE_FULL = TEA_TEST_FS_FULL,
+  STORE_NOT_A_DIRECTORY, /* its directory is a regular file */
+} StoreTrouble;
+
+/* The known-servers file cannot be written. The chat goes on, the user is
+ * told the key could not be remembered and why, and is never told that it
+ * was. */
+static void
+test_known_servers_unwritable (gconstpointer data)
+{
+  StoreTrouble trouble = GPOINTER_TO_INT (data);
+  TeaTestFs fs = (TeaTestFs) trouble;
+  const char *reason = g_strerror (trouble == STORE_READ_ONLY ? EROFS : trouble == STORE_FULL ? ENOSPC : ENOTDIR);
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autofree char *server = server_arg (relay->port);
+  g_autofree char *store = g_build_filename (home->dir, "store", NULL);
+  const char *args[] = { "--server", server, "--room", "tea", "alice", NULL };
+  g_autoptr (Child) cli = NULL;
+
+  if (trouble == STORE_NOT_A_DIRECTORY)
+    g_assert_true (g_file_set_contents (store, "a file\n", -1, NULL));
+  else
+    g_assert_cmpint (g_mkdir (store, 0700), ==, 0);
+  g_free (home->known_servers);
+  home->known_servers = g_build_filename (store, "known-servers", NULL);
+  tea_test_peer_connect (bob, "tea");
+  cli = cli_start_argv (home, args, trouble == STORE_NOT_A_DIRECTORY ? NULL : &fs, store, TRUE);
+  cli_write (cli, "pinned or not, here I am\n");
+  cli_close_input (cli);
+  child_wait_exit (cli, 15000);
+  if (trouble != STORE_NOT_A_DIRECTORY)
+    tea_test_fs_assert_ready (cli->err->str);
+  child_assert_status (cli, 0);
+  tea_test_peer_wait_count (bob, "MESSAGE", "alice pinned or not, here I am", 1);
+
+  if (strstr (cli->err->str, "Could not remember the server key") == NULL ||
+      strstr (cli->err->str, store) == NULL || strstr (cli->err->str, reason) == NULL)
+    g_error ("teahouse-cli did not say that it could not remember the key in %s (%s); it said:\n%s",
+             store, reason, cli->err->str);
+  g_assert_null (strstr (cli->err->str, "has been remembered"));
+  g_assert_null (strstr (cli->err->str, "CRITICAL"));
+  g_test_message ("teahouse-cli said: %s", strstr (cli->err->str, "Could not remember"));
+  g_assert_false (g_file_test (home->known_servers, G_FILE_TEST_EXISTS));
+}
+
 /* Refused before anything happens, with status 2 for a usage error. */
 static void
 assert_usage_error (const char *first, ...) G_GNUC_NULL_TERMINATED;
@@ -780,5 +850,11 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/cli/key-pinning", test_key_pinning);
   g_test_add_func ("/tea/cli/link", test_link);
   g_test_add_func ("/tea/cli/bad-arguments", test_bad_arguments);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/read-only", GINT_TO_POINTER (STORE_READ_ONLY),
+                        test_known_servers_unwritable);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/full", GINT_TO_POINTER (STORE_FULL),
+                        test_known_servers_unwritable);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/not-a-directory", GINT_TO_POINTER (STORE_NOT_A_DIRECTORY),
+                        test_known_servers_unwritable);
   return g_test_run ();
 }

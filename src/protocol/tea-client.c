@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <sodium.h>
 
@@ -332,7 +333,12 @@ check_server_key (TeaClient *client, const guint8 *key)
       g_autoptr (GError) error = NULL;
 
       if (!tea_known_servers_remember (client->known, client->host, client->port, fingerprint, &error))
-        g_warning (_("Could not remember the server key: %s"), error->message);
+        {
+          /* Trusted for this connection, but not pinned: server-key would
+           * have the user told it is remembered, which is not true. */
+          g_warning (_("Could not remember the server key: %s"), error->message);
+          return TRUE;
+        }
     }
   if (first_time)
     g_signal_emit (client, signals[SIGNAL_SERVER_KEY], 0, fingerprint, !replaced);
@@ -542,20 +548,30 @@ send_join (TeaClient *client, Room *room)
   return send_message (client, &msg);
 }
 
+/* Without the token on disk, a restarted client cannot take its session
+ * back: its rooms see it leave and join again. Worth a warning in the log,
+ * not a failure. */
 static void
 save_resume_token (TeaClient *client)
 {
   g_autofree char *dir = NULL;
   g_autofree char *hex = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (client->resume_file == NULL)
     return;
   dir = g_path_get_dirname (client->resume_file);
   hex = g_malloc (TEA_RESUME_TOKEN_LEN * 2 + 1);
   sodium_bin2hex (hex, TEA_RESUME_TOKEN_LEN * 2 + 1, client->resume_token, TEA_RESUME_TOKEN_LEN);
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
-    g_debug ("could not keep the resume token in %s", client->resume_file);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_warning ("Could not keep the resume token: cannot create %s: %s", dir, g_strerror (saved_errno));
+    }
+  else if (!g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    {
+      g_warning ("Could not keep the resume token: %s", error->message);
+    }
   sodium_memzero (hex, strlen (hex));
 }
 
@@ -1053,7 +1069,8 @@ tea_client_class_init (TeaClientClass *klass)
    * @first_time: TRUE on first contact, FALSE when a changed key was
    *   accepted on request
    *
-   * A relay key was pinned.
+   * A relay key was pinned: remembered in the known-servers file, if the
+   * client has one (if that fails, a warning is logged instead).
    */
   signals[SIGNAL_SERVER_KEY] = g_signal_new ("server-key", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
@@ -1186,8 +1203,10 @@ tea_client_reconnect_now (TeaClient *client)
 {
   if (client->state != TEA_CLIENT_STATE_RECONNECTING && client->state != TEA_CLIENT_STATE_FAILED)
     return;
-  /* An attempt under way continues; only the wait before one is skipped. */
-  if (client->state == TEA_CLIENT_STATE_RECONNECTING && client->reconnect_at == 0)
+  /* Already trying: starting over would throw away a handshake (and a
+   * session the relay made for it) that may be one datagram from done.
+   * Only the wait before an attempt is skipped. */
+  if (client->step != HANDSHAKE_IDLE)
     return;
   if (client->state == TEA_CLIENT_STATE_FAILED)
     set_state (client, TEA_CLIENT_STATE_RECONNECTING);
