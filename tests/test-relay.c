@@ -87,6 +87,37 @@ test_join_part_quit (void)
   g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 2);
 }
 
+static gboolean
+in_garden (gpointer peer)
+{
+  return tea_client_in_room (((TeaTestPeer *) peer)->client, "garden");
+}
+
+/* A room given up while its JOIN was on the way: the relay made us a
+ * member anyway, so the client leaves at once instead of staying in it
+ * unseen, and says nothing of it. */
+static void
+test_join_given_up (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+
+  tea_test_peer_connect (alice, "garden");
+  tea_test_peer_connect (bob, "tea");
+  g_assert_cmpuint (tea_client_join (bob->client, "garden", 0), !=, 0);
+  tea_client_forget_room (bob->client, "garden");
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 1);
+  tea_test_peer_wait_count (alice, "PART", "bob", 1);
+  g_assert_false (tea_client_in_room (bob->client, "garden"));
+  g_assert_cmpuint (tea_test_peer_count (bob, "PART", "bob"), ==, 0);
+
+  /* Wanted again: a new stay, after the PART. */
+  g_assert_cmpuint (tea_client_join (bob->client, "garden", 0), !=, 0);
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 2);
+  g_assert_true (tea_test_wait (in_garden, bob, 5000));
+}
+
 static void
 test_timeout (void)
 {
@@ -826,6 +857,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/relay/stale-lookup", test_stale_lookup);
   g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
+  g_test_add_func ("/tea/relay/join-given-up", test_join_given_up);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);
   g_test_add_func ("/tea/relay/private-and-topic", test_private_and_topic);

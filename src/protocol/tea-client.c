@@ -37,6 +37,8 @@ typedef struct
   guint64 epoch;
   guint64 last_seq;
   guint16 history; /* events of history wanted on a first join */
+  guint32 join_req; /* the JOIN in flight, 0 if none */
+  gboolean abandoned; /* forgotten while its JOIN was in flight */
 } Room;
 
 struct _TeaClient
@@ -150,7 +152,10 @@ drop_session (TeaClient *client)
   client->step = HANDSHAKE_IDLE;
   g_hash_table_iter_init (&iter, client->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
-    room->id = 0;
+    {
+      room->id = 0;
+      room->join_req = 0;
+    }
 }
 
 static void
@@ -545,7 +550,8 @@ send_join (TeaClient *client, Room *room)
   msg.join.epoch = room->epoch;
   msg.join.last_seq = room->last_seq;
   msg.join.history = room->last_seq > 0 ? 0 : room->history;
-  return send_message (client, &msg);
+  room->join_req = send_message (client, &msg);
+  return room->join_req;
 }
 
 /* Without the token on disk, a restarted client cannot take its session
@@ -595,8 +601,27 @@ handle_welcome (TeaClient *client, const TeaMessage *msg)
    * missed, or says what it no longer has. */
   g_hash_table_iter_init (&iter, client->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
-    send_join (client, room);
+    {
+      if (room->abandoned)
+        g_hash_table_iter_remove (&iter);
+      else
+        send_join (client, room);
+    }
   set_state (client, TEA_CLIENT_STATE_CONNECTED);
+}
+
+/* The room was forgotten while its JOIN was on the way, and the relay
+ * made us a member anyway: leave at once, or we would stay in it unseen
+ * (and be rejoined after every reconnect). Its events, until our PART,
+ * are not passed on. */
+static void
+leave_abandoned (TeaClient *client, Room *room)
+{
+  TeaMessage msg = { .type = TEA_MSG_PART };
+
+  msg.room_text.room_id = room->id;
+  msg.room_text.text = tea_str_from ("");
+  send_message (client, &msg);
 }
 
 static void
@@ -612,6 +637,33 @@ handle_joined (TeaClient *client, const TeaMessage *msg)
   if (room->epoch != msg->joined.epoch)
     room->last_seq = 0; /* a new room of that name: its numbering restarted */
   room->epoch = msg->joined.epoch;
+  room->join_req = 0;
+  if (room->abandoned)
+    leave_abandoned (client, room);
+}
+
+/* A JOIN the relay refused: a room forgotten meanwhile can go now. */
+static void
+handle_join_refused (TeaClient *client, guint32 req_id)
+{
+  GHashTableIter iter;
+  Room *room;
+
+  g_hash_table_iter_init (&iter, client->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (room->join_req == req_id && req_id != 0)
+      {
+        room->join_req = 0;
+        if (room->abandoned)
+          g_hash_table_iter_remove (&iter);
+        return;
+      }
+}
+
+static gboolean
+is_own_nick (TeaClient *client, const TeaStr *nick)
+{
+  return client->nick != NULL && tea_names_equal (nick->str, nick->len, client->nick, -1);
 }
 
 static void
@@ -624,6 +676,12 @@ handle_event (TeaClient *client, const TeaMessage *msg)
   if (room == NULL || event->seq <= room->last_seq)
     return; /* already delivered before a reconnect */
   room->last_seq = event->seq;
+  if (room->abandoned)
+    {
+      if (event->kind == TEA_EVENT_PART && is_own_nick (client, &event->nick))
+        g_hash_table_remove (client->rooms, room->key);
+      return;
+    }
   name = g_strdup (room->name);
   if (event->kind == TEA_EVENT_NICK && client->nick &&
       tea_names_equal (event->nick.str, event->nick.len, client->nick, -1))
@@ -633,7 +691,7 @@ handle_event (TeaClient *client, const TeaMessage *msg)
       g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_NICK]);
     }
   g_signal_emit (client, signals[SIGNAL_EVENT], 0, name, event);
-  if (event->kind == TEA_EVENT_PART && client->nick && tea_names_equal (event->nick.str, event->nick.len, client->nick, -1))
+  if (event->kind == TEA_EVENT_PART && is_own_nick (client, &event->nick))
     g_hash_table_remove (client->rooms, room->key);
 }
 
@@ -685,6 +743,7 @@ handle_message (TeaClient *client, GBytes *bytes)
           handle_login_error (client, &msg);
           return;
         }
+      handle_join_refused (client, msg.req_id);
       break;
     case TEA_MSG_NOTICE:
       if (msg.notice.code == TEA_CODE_SERVER_SHUTDOWN)
@@ -1333,7 +1392,7 @@ gboolean
 tea_client_in_room (TeaClient *client, const char *room)
 {
   Room *r = room_by_name (client, room);
-  return r != NULL && r->id != 0;
+  return r != NULL && r->id != 0 && !r->abandoned;
 }
 
 guint64
@@ -1346,7 +1405,18 @@ tea_client_get_last_seq (TeaClient *client, const char *room)
 guint32
 tea_client_join (TeaClient *client, const char *name, guint16 history)
 {
-  Room *room = want_room (client, name, history);
+  Room *room = room_by_name (client, name);
+
+  if (room && room->abandoned)
+    {
+      /* Wanted again. If our PART is already on its way, this is a new
+       * stay: the JOIN goes after the PART, in order. */
+      room->abandoned = FALSE;
+      if (room->id == 0)
+        return room->join_req; /* the JOIN in flight serves */
+      g_hash_table_remove (client->rooms, room->key);
+    }
+  room = want_room (client, name, history);
   return client->logged_in ? send_join (client, room) : 0;
 }
 
@@ -1355,7 +1425,12 @@ tea_client_forget_room (TeaClient *client, const char *name)
 {
   Room *room = room_by_name (client, name);
 
-  if (room && room->id == 0)
+  if (room == NULL || room->id != 0)
+    return;
+  /* A JOIN on its way may still make us a member: see leave_abandoned(). */
+  if (room->join_req != 0)
+    room->abandoned = TRUE;
+  else
     g_hash_table_remove (client->rooms, room->key);
 }
 
