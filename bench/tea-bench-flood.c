@@ -222,6 +222,7 @@ tea_bench_flood_run (TeaBenchRun *run, GError **error)
   run->report.rss_before_kib = tea_bench_run_relay_rss_kib (run, NULL);
   tea_bench_run_window_begin (run);
   flood (f, 2 * (guint64) o->flood, o->flood_rate);
+  run->report.duration_s = (tea_bench_now_ns () - run->machine_begin.wall_ns) / 1e9;
   wait_quiet (run, tea_bench_now_ns () + (gint64) (o->timeout_s * NS_PER_S));
   tea_bench_run_window_end (run);
   run->report.rss_after_kib = tea_bench_run_relay_rss_kib (run, &peak);

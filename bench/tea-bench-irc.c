@@ -552,6 +552,7 @@ run_idle (Driver *d, guint64 rss_before_kib)
   guint64 rss_after;
 
   drive (d, tea_bench_now_ns () + SETTLE_NS, never);
+  tea_bench_run_window_end (d->run);
   rss_after = tea_bench_run_relay_rss_kib (d->run, NULL);
   if (d->run->relay_pid > 0)
     {
@@ -609,6 +610,8 @@ tea_bench_irc_run (TeaBenchRun *run, GError **error)
     {
       d->clients[i] = (Client) { .d = d, .index = i, .fd = -1, .out = g_byte_array_new () };
     }
+  if (o->mode == TEA_BENCH_MODE_IDLE)
+    tea_bench_run_window_begin (run);
   if (!set_up (d, error))
     return FALSE;
   if (o->mode == TEA_BENCH_MODE_IDLE)

@@ -52,6 +52,7 @@ static const Field fields[] = {
   F (relay_wait, FIELD_DOUBLE),
   F (bench_wait, FIELD_DOUBLE),
   F (cpu_pressure, FIELD_DOUBLE),
+  F (bottleneck, FIELD_STRING),
   F (relay_rss_kib, FIELD_INT),
   F (relay_rss_peak_kib, FIELD_INT),
   F (setup_s, FIELD_DOUBLE),

@@ -15,6 +15,9 @@
 #include "tea-bench-workload.h"
 #include "tea-bench.h"
 
+/* Running or runnable this much of a window: the process never slept. */
+#define BUSY 0.9
+
 G_DEFINE_QUARK (tea-bench-error-quark, tea_bench_error)
 
 static const char *const mode_names[] = { "throughput", "rate", "idle", "handshakes", "flood" };
@@ -57,6 +60,7 @@ void
 tea_bench_options_clear (TeaBenchOptions *o)
 {
   g_clear_pointer (&o->spawn_relay, g_free);
+  g_clear_pointer (&o->relay_wrapper, g_free);
   g_clear_pointer (&o->inspircd_config, g_free);
   g_clear_pointer (&o->target, g_free);
 }
@@ -114,6 +118,7 @@ tea_bench_options_parse (TeaBenchOptions *o, int *argc, char ***argv, GError **e
     { "mode", 'm', 0, G_OPTION_ARG_STRING, &mode, "throughput (default), rate, idle, handshakes or flood", "MODE" },
     { "system", 0, 0, G_OPTION_ARG_STRING, &system, "teahouse (default) or inspircd", "SYSTEM" },
     { "spawn-relay", 0, 0, G_OPTION_ARG_FILENAME, &o->spawn_relay, "Start this teahoused (or inspircd) on loopback with limits raised", "PATH" },
+    { "relay-wrapper", 0, 0, G_OPTION_ARG_STRING, &o->relay_wrapper, "Run the spawned relay under this command (e.g. \"valgrind --tool=callgrind\")", "COMMAND" },
     { "inspircd-config", 0, 0, G_OPTION_ARG_FILENAME, &config, "InspIRCd configuration (default: bench/inspircd/inspircd.conf)", "FILE" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &o->target, "Use a running relay (its limits must be raised)", "HOST:PORT" },
     { "relay-pid", 0, 0, G_OPTION_ARG_INT, &o->relay_pid, "The running relay's pid, for CPU and memory figures", "PID" },
@@ -173,6 +178,19 @@ tea_bench_run_window_begin (TeaBenchRun *run)
   tea_bench_loadavg (run->load_begin);
 }
 
+/* A process that limits a closed loop never sleeps: it runs or waits for
+ * a CPU for the whole window. The other one blocks now and then. */
+static const char *
+bottleneck (const TeaBenchReport *r)
+{
+  gboolean relay = isfinite (r->relay_cpu) && r->relay_cpu + r->relay_wait >= BUSY;
+  gboolean bench = r->bench_cpu + r->bench_wait >= BUSY;
+
+  if (!isfinite (r->relay_cpu))
+    return NULL;
+  return relay && bench ? "both" : relay ? "relay" : bench ? "bench" : "neither";
+}
+
 void
 tea_bench_run_window_end (TeaBenchRun *run)
 {
@@ -198,6 +216,7 @@ tea_bench_run_window_end (TeaBenchRun *run)
    * shared machine held the relay and us back. */
   r->bench_wait = (machine.bench_wait_s - run->machine_begin.bench_wait_s) / wall;
   r->cpu_pressure = (machine.pressure_s - run->machine_begin.pressure_s) / wall;
+  r->bottleneck = bottleneck (r);
   /* Whatever else ran on the machine meanwhile (other jobs, the kernel's
    * softirq work not charged to either process). */
   r->other_cpu = MAX (0, (machine.busy_s - run->machine_begin.busy_s) / wall - r->bench_cpu -
@@ -232,7 +251,8 @@ fill_common (TeaBenchRun *run)
 
   r->system = tea_bench_system_name (o->system);
   r->mode = tea_bench_mode_name (o->mode);
-  r->sessions = o->mode == TEA_BENCH_MODE_HANDSHAKES ? -1 : (gint64) o->sessions;
+  if (o->mode != TEA_BENCH_MODE_HANDSHAKES && o->mode != TEA_BENCH_MODE_FLOOD)
+    r->sessions = o->sessions;
   if (o->mode == TEA_BENCH_MODE_THROUGHPUT || o->mode == TEA_BENCH_MODE_RATE)
     {
       r->senders = o->senders;

@@ -22,8 +22,9 @@
 #include "tea-bench-loop.h"
 #include "tea-bench.h"
 
-#define STOP_GRACE_NS (5 * G_GINT64_CONSTANT (1000000000))
-#define READY_TIMEOUT_NS (15 * G_GINT64_CONSTANT (1000000000))
+/* Long enough for valgrind to write its output. */
+#define STOP_GRACE_NS (60 * G_GINT64_CONSTANT (1000000000))
+#define READY_TIMEOUT_NS (60 * G_GINT64_CONSTANT (1000000000))
 
 gboolean
 tea_bench_pin_cpu (pid_t pid, gint cpu, GError **error)
@@ -147,7 +148,7 @@ spawn (TeaBenchTarget *target, GPtrArray *argv, gint cpu, GError **error)
       return FALSE;
     }
   ok = g_spawn_async_with_fds (target->workdir, (char **) argv->pdata, NULL,
-                               G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &target->pid,
+                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL, &target->pid,
                                -1, log_fd, log_fd, error);
   sched_setaffinity (0, sizeof ours, &ours);
   close (log_fd);
@@ -226,6 +227,23 @@ parse_target (TeaBenchTarget *target, const char *spec, GError **error)
   return TRUE;
 }
 
+/* The wrapper's words go first; it must exec the relay in its own
+ * process (as valgrind does) for the CPU and memory figures to be the
+ * relay's. */
+static gboolean
+prepend_wrapper (GPtrArray *argv, const char *wrapper, GError **error)
+{
+  g_auto (GStrv) words = NULL;
+
+  if (wrapper == NULL)
+    return TRUE;
+  if (!g_shell_parse_argv (wrapper, NULL, &words, error))
+    return FALSE;
+  for (guint i = 0; words[i]; i++)
+    g_ptr_array_insert (argv, i, g_strdup (words[i]));
+  return TRUE;
+}
+
 gboolean
 tea_bench_target_start (TeaBenchTarget *target, const TeaBenchOptions *options, GError **error)
 {
@@ -240,7 +258,8 @@ tea_bench_target_start (TeaBenchTarget *target, const TeaBenchOptions *options, 
     return FALSE;
   argv = options->system == TEA_BENCH_SYSTEM_TEAHOUSE ? teahoused_argv (target, options, error)
                                                       : inspircd_argv (target, options, error);
-  if (argv == NULL || !spawn (target, argv, options->relay_cpu, error) ||
+  if (argv == NULL || !prepend_wrapper (argv, options->relay_wrapper, error) ||
+      !spawn (target, argv, options->relay_cpu, error) ||
       !tea_bench_pin_cpu (0, options->bench_cpu, error))
     return FALSE;
   return wait_ready (target, error);

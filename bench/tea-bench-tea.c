@@ -747,6 +747,7 @@ run_idle (Driver *d, guint64 rss_before_kib)
 
   /* Let acknowledgements and NAMES replies finish before measuring. */
   drive (d, tea_bench_now_ns () + SETTLE_NS, never);
+  tea_bench_run_window_end (d->run);
   rss_after = tea_bench_run_relay_rss_kib (d->run, NULL);
   if (d->run->relay_pid > 0)
     {
@@ -801,6 +802,10 @@ tea_bench_tea_run (TeaBenchRun *run, GError **error)
   d->loop = tea_bench_loop_new ();
   d->udp = tea_bench_udp_new (d->loop, run->target.host, run->target.port, MIN (o->sockets, d->n_sessions),
                               on_datagram, d, error);
+  /* Idle mode measures over the setup too: its CPU and load figures
+   * are those of opening the sessions. */
+  if (o->mode == TEA_BENCH_MODE_IDLE)
+    tea_bench_run_window_begin (run);
   if (d->udp == NULL || !set_up (d, error))
     return FALSE;
   if (o->mode == TEA_BENCH_MODE_IDLE)

@@ -43,6 +43,7 @@ typedef struct
   guint flood;           /* flood mode: initiations of each kind */
   double flood_rate;     /* flood mode: datagrams per second; 0 = unpaced */
   char *spawn_relay;     /* start this teahoused (or inspircd) ourselves */
+  char *relay_wrapper;   /* ... under this command, e.g. valgrind */
   char *inspircd_config;
   char *target;          /* HOST:PORT of a running relay */
   gint relay_pid;        /* its pid, for CPU and memory */
@@ -76,6 +77,7 @@ typedef struct
   gint64 saturated;
   double relay_cpu, bench_cpu, other_cpu;
   double relay_wait, bench_wait, cpu_pressure;
+  const char *bottleneck; /* "relay", "bench", "both", "neither" */
   gint64 relay_rss_kib, relay_rss_peak_kib;
   double setup_s, setup_handshakes_per_s;
   gint64 handshakes, handshakes_verified;
