@@ -15,8 +15,10 @@
 #include "tea-bench-workload.h"
 #include "tea-bench.h"
 
-/* Running or runnable this much of a window: the process never slept. */
-#define BUSY 0.9
+/* Running or runnable this much of a window: busy. */
+#define BUSY 0.75
+/* ... and this much more than the other process: the bottleneck. */
+#define BUSIER 0.1
 
 G_DEFINE_QUARK (tea-bench-error-quark, tea_bench_error)
 
@@ -178,17 +180,27 @@ tea_bench_run_window_begin (TeaBenchRun *run)
   tea_bench_loadavg (run->load_begin);
 }
 
-/* A process that limits a closed loop never sleeps: it runs or waits for
- * a CPU for the whole window. The other one blocks now and then. */
+/* In a closed loop the slower of the two processes is the busier one:
+ * it runs, or waits for a CPU, nearly all the time, while the other
+ * blocks now and then for work. "both" when they are about as busy,
+ * "neither" when both idle a lot (latency-bound, or paced below capacity).
+ * A heuristic: the busy fractions themselves are in the report. */
 static const char *
 bottleneck (const TeaBenchReport *r)
 {
-  gboolean relay = isfinite (r->relay_cpu) && r->relay_cpu + r->relay_wait >= BUSY;
-  gboolean bench = r->bench_cpu + r->bench_wait >= BUSY;
+  double relay, bench;
 
   if (!isfinite (r->relay_cpu))
     return NULL;
-  return relay && bench ? "both" : relay ? "relay" : bench ? "bench" : "neither";
+  relay = r->relay_cpu + r->relay_wait;
+  bench = r->bench_cpu + r->bench_wait;
+  if (relay < BUSY && bench < BUSY)
+    return "neither";
+  if (relay - bench >= BUSIER)
+    return "relay";
+  if (bench - relay >= BUSIER)
+    return "bench";
+  return "both";
 }
 
 void

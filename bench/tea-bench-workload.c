@@ -153,18 +153,19 @@ tea_bench_format_text (char *buf, guint size, guint sender, guint64 seq, gint64 
   return size;
 }
 
-/* A decimal number followed by a space; advances *pos past the space. */
+/* A decimal number of at most 19 digits followed by a space; advances *p
+ * past the space. Runs once per field per delivery, hence the tight loop. */
 static gboolean
-parse_number (const char *text, gsize len, gsize *pos, guint64 *value)
+parse_number (const char **p, const char *end, guint64 *value)
 {
-  gsize start = *pos;
+  const char *start = *p, *q = start;
   guint64 v = 0;
 
-  while (*pos < len && text[*pos] >= '0' && text[*pos] <= '9' && *pos - start < 19)
-    v = v * 10 + (guint64) (text[(*pos)++] - '0');
-  if (*pos == start || *pos >= len || text[*pos] != ' ')
+  while (q < end && (guint) (*q - '0') < 10)
+    v = v * 10 + (guint) (*q++ - '0');
+  if (q == start || q - start > 19 || q == end || *q != ' ')
     return FALSE;
-  (*pos)++;
+  *p = q + 1;
   *value = v;
   return TRUE;
 }
@@ -172,13 +173,13 @@ parse_number (const char *text, gsize len, gsize *pos, guint64 *value)
 gboolean
 tea_bench_parse_text (const char *text, gsize len, guint *sender, guint64 *seq, gint64 *stamp_ns)
 {
-  gsize pos = 3;
+  const char *p = text + 3, *end = text + len;
   guint64 s, q, t;
 
   if (len < 3 || memcmp (text, "tb ", 3) != 0)
     return FALSE;
-  if (!parse_number (text, len, &pos, &s) || !parse_number (text, len, &pos, &q) ||
-      !parse_number (text, len, &pos, &t) || s > G_MAXUINT || t > G_MAXINT64)
+  if (!parse_number (&p, end, &s) || !parse_number (&p, end, &q) || !parse_number (&p, end, &t) ||
+      s > G_MAXUINT || t > G_MAXINT64)
     return FALSE;
   *sender = (guint) s;
   *seq = q;
