@@ -376,6 +376,13 @@ release_acked_frames (TeaConn *conn)
       conn->frames_base++;
     }
   conn->lost_hint = MAX (conn->lost_hint, conn->frames_base);
+  /* Idle sessions are the common case: a burst of events (a busy room, a
+   * join storm) must not leave each of them holding a large ring. */
+  if (conn->frames_base == conn->frames_end && conn->frames_cap > 0)
+    {
+      g_clear_pointer (&conn->frames, g_free);
+      conn->frames_cap = 0;
+    }
 }
 
 /* ---- Sent packets, acknowledgements and loss ---------------------------- */
@@ -428,7 +435,7 @@ sent_trim (TeaConn *conn, gint64 now_us)
       conn->sent_len--;
     }
   /* Idle sessions are the common case; give their ring back. */
-  if (conn->sent_len == 0 && conn->sent_cap > 8)
+  if (conn->sent_len == 0 && conn->sent_cap > 0)
     {
       g_clear_pointer (&conn->sent, g_free);
       conn->sent_cap = 0;
