@@ -128,7 +128,12 @@ struct _TeaConn
   guint loss_delay_extra; /* eighths of an RTT added to RFC 9002's 9/8 */
 
   /* Receiving and acknowledging. */
-  TeaAckRanges received;
+  /* What we received, as ack ranges. Without loss or reordering that is
+   * one range, kept here; the full set (520 bytes) is on the heap only
+   * while there are holes. */
+  TeaPnRange received_one;
+  guint received_n;             /* 0 or 1, while received_many is NULL */
+  TeaAckRanges *received_many;
   guint64 largest_received;
   gint64 largest_received_time;
   guint ack_pending;        /* ack-eliciting packets not yet acknowledged */
@@ -191,7 +196,6 @@ tea_conn_new (gboolean is_client,
   conn->send_phase_started = now_us;
   tea_replay_window_init (&conn->replay);
   tea_rtt_init (&conn->rtt);
-  tea_ack_ranges_init (&conn->received);
   g_queue_init (&conn->messages);
   conn->last_received = now_us;
   conn->last_sent = now_us;
@@ -221,6 +225,7 @@ tea_conn_free (TeaConn *conn)
     g_bytes_unref (conn->frames[seq & (conn->frames_cap - 1)].message);
   g_free (conn->frames);
   g_free (conn->sent);
+  g_free (conn->received_many);
   clear_reorder (conn);
   if (conn->reassembly)
     g_byte_array_unref (conn->reassembly);
@@ -376,6 +381,13 @@ release_acked_frames (TeaConn *conn)
       conn->frames_base++;
     }
   conn->lost_hint = MAX (conn->lost_hint, conn->frames_base);
+  /* Idle sessions are the common case: a burst of events (a busy room, a
+   * join storm) must not leave each of them holding a large ring. */
+  if (conn->frames_base == conn->frames_end && conn->frames_cap > 0)
+    {
+      g_clear_pointer (&conn->frames, g_free);
+      conn->frames_cap = 0;
+    }
 }
 
 /* ---- Sent packets, acknowledgements and loss ---------------------------- */
@@ -428,7 +440,7 @@ sent_trim (TeaConn *conn, gint64 now_us)
       conn->sent_len--;
     }
   /* Idle sessions are the common case; give their ring back. */
-  if (conn->sent_len == 0 && conn->sent_cap > 8)
+  if (conn->sent_len == 0 && conn->sent_cap > 0)
     {
       g_clear_pointer (&conn->sent, g_free);
       conn->sent_cap = 0;
@@ -748,13 +760,58 @@ process_frames (TeaConn *conn, const guint8 *payload, gsize len, gint64 now_us,
   return !malformed && any;
 }
 
+static guint
+received_n_ranges (const TeaConn *conn)
+{
+  return conn->received_many ? conn->received_many->n_ranges : conn->received_n;
+}
+
+static void
+received_add (TeaConn *conn, guint64 pn)
+{
+  TeaPnRange *one = &conn->received_one;
+
+  if (conn->received_many == NULL)
+    {
+      if (conn->received_n == 0)
+        {
+          one->lo = one->hi = pn;
+          conn->received_n = 1;
+          return;
+        }
+      if (pn >= one->lo && pn <= one->hi)
+        return;
+      if (pn == one->hi + 1)
+        {
+          one->hi = pn;
+          return;
+        }
+      if (pn + 1 == one->lo)
+        {
+          one->lo = pn;
+          return;
+        }
+      conn->received_many = g_new (TeaAckRanges, 1);
+      tea_ack_ranges_init (conn->received_many);
+      conn->received_many->ranges[0] = *one;
+      conn->received_many->n_ranges = 1;
+    }
+  tea_ack_ranges_add (conn->received_many, pn);
+  if (conn->received_many->n_ranges == 1)
+    {
+      /* Reordering filled the holes. */
+      *one = conn->received_many->ranges[0];
+      g_clear_pointer (&conn->received_many, g_free);
+    }
+}
+
 static void
 note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
 {
-  gboolean in_order = conn->received.n_ranges == 0 || pn == conn->largest_received + 1;
+  gboolean in_order = received_n_ranges (conn) == 0 || pn == conn->largest_received + 1;
 
-  tea_ack_ranges_add (&conn->received, pn);
-  if (conn->received.n_ranges == 1 || pn > conn->largest_received)
+  received_add (conn, pn);
+  if (received_n_ranges (conn) == 1 || pn > conn->largest_received)
     {
       conn->largest_received = MAX (conn->largest_received, pn);
       conn->largest_received_time = now_us;
@@ -1072,8 +1129,16 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
       writer_room (&w) >= TEA_ACK_FRAME_MIN_LEN)
     {
       guint max_ranges = 1 + (writer_room (&w) - TEA_ACK_FRAME_MIN_LEN) / 4;
+      const TeaAckRanges *ranges = conn->received_many;
+      TeaAckRanges one;
 
-      tea_frame_write_ack (&w, &conn->received, ack_delay_us (conn, now_us), MIN (max_ranges, TEA_MAX_ACK_RANGES));
+      if (ranges == NULL)
+        {
+          one.n_ranges = conn->received_n;
+          one.ranges[0] = conn->received_one;
+          ranges = &one;
+        }
+      tea_frame_write_ack (&w, ranges, ack_delay_us (conn, now_us), MIN (max_ranges, TEA_MAX_ACK_RANGES));
       conn->ack_pending = 0;
       conn->ack_immediately = FALSE;
       conn->ack_deadline = G_MAXINT64;

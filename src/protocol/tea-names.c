@@ -74,7 +74,11 @@ tea_name_fold (const char *name, gsize len)
    * U+1D400 into "A"), so fold again after normalising. */
   g_autofree char *folded = g_utf8_casefold (name, len);
   g_autofree char *normal = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
-  return g_utf8_casefold (normal, -1);
+  g_autofree char *refolded = g_utf8_casefold (normal, -1);
+
+  /* g_utf8_casefold's buffer has room to spare (a relay keeps one folded
+   * nick per session); hand back an exact copy. */
+  return g_strdup (refolded);
 }
 
 gboolean

@@ -124,72 +124,10 @@ tea_writer_init (TeaWriter *w, guint8 *data, gsize cap)
   w->failed = FALSE;
 }
 
-static guint8 *
-writer_take (TeaWriter *w, gsize n)
-{
-  guint8 *p;
-
-  if (w->failed || w->cap - w->pos < n)
-    {
-      w->failed = TRUE;
-      return NULL;
-    }
-  p = w->data + w->pos;
-  w->pos += n;
-  return p;
-}
-
-void
-tea_writer_u8 (TeaWriter *w, guint8 v)
-{
-  guint8 *p = writer_take (w, 1);
-  if (p)
-    p[0] = v;
-}
-
-void
-tea_writer_u16 (TeaWriter *w, guint16 v)
-{
-  guint8 *p = writer_take (w, 2);
-  if (p)
-    {
-      p[0] = v >> 8;
-      p[1] = v;
-    }
-}
-
-void
-tea_writer_u32 (TeaWriter *w, guint32 v)
-{
-  guint8 *p = writer_take (w, 4);
-  if (p)
-    {
-      p[0] = v >> 24;
-      p[1] = v >> 16;
-      p[2] = v >> 8;
-      p[3] = v;
-    }
-}
-
-void
-tea_writer_u64 (TeaWriter *w, guint64 v)
-{
-  tea_writer_u32 (w, v >> 32);
-  tea_writer_u32 (w, (guint32) v);
-}
-
-void
-tea_writer_bytes (TeaWriter *w, const void *bytes, gsize n)
-{
-  guint8 *p = writer_take (w, n);
-  if (p && n > 0)
-    memcpy (p, bytes, n);
-}
-
 void
 tea_writer_zeros (TeaWriter *w, gsize n)
 {
-  guint8 *p = writer_take (w, n);
+  guint8 *p = tea_writer_take_ (w, n);
   if (p && n > 0)
     memset (p, 0, n);
 }

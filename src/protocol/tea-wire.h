@@ -50,11 +50,72 @@ gsize tea_reader_remaining (const TeaReader *r);
 gboolean tea_reader_done (const TeaReader *r);
 
 void tea_writer_init (TeaWriter *w, guint8 *data, gsize cap);
-void tea_writer_u8 (TeaWriter *w, guint8 v);
-void tea_writer_u16 (TeaWriter *w, guint16 v);
-void tea_writer_u32 (TeaWriter *w, guint32 v);
-void tea_writer_u64 (TeaWriter *w, guint64 v);
-void tea_writer_bytes (TeaWriter *w, const void *bytes, gsize n);
+
+/* The fixed-size writers are inline: the relay calls them for every frame
+ * of every datagram, and as calls into another file they cost more than
+ * the bytes they write (docs/PERFORMANCE.md). */
+static inline guint8 *
+tea_writer_take_ (TeaWriter *w, gsize n)
+{
+  guint8 *p;
+
+  if (w->failed || w->cap - w->pos < n)
+    {
+      w->failed = TRUE;
+      return NULL;
+    }
+  p = w->data + w->pos;
+  w->pos += n;
+  return p;
+}
+
+static inline void
+tea_writer_u8 (TeaWriter *w, guint8 v)
+{
+  guint8 *p = tea_writer_take_ (w, 1);
+  if (p)
+    p[0] = v;
+}
+
+static inline void
+tea_writer_u16 (TeaWriter *w, guint16 v)
+{
+  guint8 *p = tea_writer_take_ (w, 2);
+  if (p)
+    {
+      p[0] = v >> 8;
+      p[1] = v;
+    }
+}
+
+static inline void
+tea_writer_u32 (TeaWriter *w, guint32 v)
+{
+  guint8 *p = tea_writer_take_ (w, 4);
+  if (p)
+    {
+      p[0] = v >> 24;
+      p[1] = v >> 16;
+      p[2] = v >> 8;
+      p[3] = v;
+    }
+}
+
+static inline void
+tea_writer_u64 (TeaWriter *w, guint64 v)
+{
+  tea_writer_u32 (w, v >> 32);
+  tea_writer_u32 (w, (guint32) v);
+}
+
+static inline void
+tea_writer_bytes (TeaWriter *w, const void *bytes, gsize n)
+{
+  guint8 *p = tea_writer_take_ (w, n);
+  if (p && n > 0)
+    memcpy (p, bytes, n);
+}
+
 void tea_writer_zeros (TeaWriter *w, gsize n);
 /* NULL writes an empty string. Fails if longer than the prefix can say. */
 void tea_writer_str8 (TeaWriter *w, const char *str);
