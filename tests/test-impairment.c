@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The real relay and real clients through a hostile network (the impairing
- * proxy): loss, duplication, reordering and jitter, heavy loss, and NAT
+ * The real relay and real clients through a hostile network (TeaNetem):
+ * loss, duplication, reordering and jitter, heavy loss, and NAT
  * rebinding. Every member must see every room message exactly once and in
  * the same order. Durations are printed, not asserted (CI machines vary);
  * each case has a generous bound so a livelock still fails.
  */
 #include <string.h>
 
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-util.h"
 
 typedef struct
@@ -84,11 +84,11 @@ send_due_rounds (TeaTestPeer **peers, guint n_peers, guint per_peer, guint sent_
 }
 
 static void
-run_room (TeaTestProxyConfig *impairment, guint n_peers, guint per_peer, guint32 seed,
+run_room (const TeaImpairConfig *impairment, guint n_peers, guint per_peer, guint32 seed,
           guint pace_ms, gboolean rebind, const char *label)
 {
   g_autoptr (TeaTestRelay) relay = unthrottled_relay ();
-  g_autoptr (TeaTestProxy) proxy = tea_test_proxy_new (relay->port, seed);
+  g_autoptr (TeaNetem) proxy = tea_netem_new_loopback (relay->port, seed);
   g_autofree TeaTestPeer **peers = g_new0 (TeaTestPeer *, n_peers);
   AllSeen wait = { peers, n_peers, n_peers * per_peer };
   gint64 start, rebind_at, last_rebind;
@@ -99,11 +99,11 @@ run_room (TeaTestProxyConfig *impairment, guint n_peers, guint per_peer, guint32
     {
       g_autofree char *nick = g_strdup_printf ("peer%u", i);
 
-      peers[i] = tea_test_peer_new (tea_test_proxy_get_port (proxy), nick);
+      peers[i] = tea_test_peer_new (tea_netem_get_port (proxy), nick);
       tea_test_peer_connect (peers[i], "storm");
     }
   sessions_before = tea_relay_get_stats (relay->relay)->sessions_created;
-  *tea_test_proxy_config (proxy) = *impairment;
+  tea_netem_set_config (proxy, impairment);
 
   start = g_get_monotonic_time ();
   last_rebind = start;
@@ -116,7 +116,7 @@ run_room (TeaTestProxyConfig *impairment, guint n_peers, guint per_peer, guint32
       tea_test_wait (all_seen, &wait, pace_ms ? pace_ms : 100);
       if (rebind && g_get_monotonic_time () >= rebind_at)
         {
-          tea_test_proxy_rebind (proxy);
+          tea_netem_rebind (proxy);
           last_rebind = g_get_monotonic_time ();
           rebinds++;
         }
@@ -126,8 +126,8 @@ run_room (TeaTestProxyConfig *impairment, guint n_peers, guint per_peer, guint32
   g_test_message ("%s: %u members x %u messages delivered to all in %.2f s "
                   "(proxy dropped %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " datagrams%s)",
                   label, n_peers, per_peer, (g_get_monotonic_time () - start) / 1e6,
-                  tea_test_proxy_get_dropped (proxy),
-                  tea_test_proxy_get_dropped (proxy) + tea_test_proxy_get_forwarded (proxy),
+                  tea_netem_get_dropped (proxy),
+                  tea_netem_get_dropped (proxy) + tea_netem_get_forwarded (proxy),
                   rebind ? ", rebound every 2 s" : "");
   assert_exactly_once_same_order (peers, n_peers, n_peers * per_peer);
   /* Nobody had to start a new session: the sessions rode it out. */
@@ -144,15 +144,15 @@ run_room (TeaTestProxyConfig *impairment, guint n_peers, guint per_peer, guint32
 static void
 test_thousand_through_30_percent (void)
 {
-  TeaTestProxyConfig impairment = { .loss_up = 0.3, .loss_down = 0.3 };
+  TeaImpairConfig impairment = { .loss = 0.3 };
   run_room (&impairment, 2, 500, 1, 0, FALSE, "1000 messages at once, 30% loss each way");
 }
 
 static void
 test_storm (void)
 {
-  TeaTestProxyConfig impairment = {
-    .loss_up = 0.2, .loss_down = 0.2, .duplicate = 0.05, .jitter_us = 50000,
+  TeaImpairConfig impairment = {
+    .loss = 0.2, .duplicate = 0.05, .jitter_us = 50000,
   };
   run_room (&impairment, 5, 200, 2, 0, FALSE, "20% loss, 5% duplication, 0-50 ms jitter");
 }
@@ -160,8 +160,8 @@ test_storm (void)
 static void
 test_storm_paced (void)
 {
-  TeaTestProxyConfig impairment = {
-    .loss_up = 0.2, .loss_down = 0.2, .duplicate = 0.05, .jitter_us = 50000,
+  TeaImpairConfig impairment = {
+    .loss = 0.2, .duplicate = 0.05, .jitter_us = 50000,
   };
   run_room (&impairment, 5, 200, 5, 20, FALSE, "20% loss, 5% duplication, 0-50 ms jitter, one round per 20 ms");
 }
@@ -169,14 +169,14 @@ test_storm_paced (void)
 static void
 test_half_lost (void)
 {
-  TeaTestProxyConfig impairment = { .loss_up = 0.5, .loss_down = 0.5, .jitter_us = 10000 };
+  TeaImpairConfig impairment = { .loss = 0.5, .jitter_us = 10000 };
   run_room (&impairment, 3, 30, 3, 50, FALSE, "50% loss each way, one round per 50 ms");
 }
 
 static void
 test_rebinding (void)
 {
-  TeaTestProxyConfig impairment = { .loss_up = 0.05, .loss_down = 0.05, .jitter_us = 5000 };
+  TeaImpairConfig impairment = { .loss = 0.05, .jitter_us = 5000 };
   run_room (&impairment, 3, 200, 4, 30, TRUE, "NAT rebinding, one round per 30 ms");
 }
 

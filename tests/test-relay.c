@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-resolver.h"
 #include "tea-test-util.h"
 
@@ -480,7 +480,7 @@ test_catch_up (gconstpointer data)
   guint backlog = GPOINTER_TO_UINT (data);
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
 
@@ -489,8 +489,8 @@ test_catch_up (gconstpointer data)
   config.keepalive_s = 1;
   config.backlog = backlog;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 1);
-  alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "alice");
+  proxy = tea_netem_new_loopback (relay->port, 1);
+  alice = tea_test_peer_new (tea_netem_get_port (proxy), "alice");
   bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (alice, "tea");
   tea_test_peer_connect (bob, "tea");
@@ -500,14 +500,14 @@ test_catch_up (gconstpointer data)
 
   /* Alice's network goes away for longer than the idle timeout: both ends
    * give the session up. Bob keeps talking. */
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *text = g_strdup_printf ("during %u", i);
       say (bob, "tea", text);
     }
   g_assert_true (tea_test_wait (is_reconnecting, alice, 10000));
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_blackout (proxy, FALSE);
 
   /* She comes back by herself, rejoins and catches up: each missed
    * message once, in order, or an explicit gap for what is gone. */
