@@ -112,6 +112,30 @@ test_timeout (void)
   tea_relay_config_clear (&config);
 }
 
+/* A short idle timeout (teahoused --idle-timeout 5, say) with the keepalive
+ * left at its default of 25 s: a quiet client must still be asked to speak
+ * often enough to keep its session. */
+static void
+test_short_idle_timeout (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  guint64 session;
+
+  tea_relay_config_init (&config);
+  config.idle_timeout_s = 2;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  session = tea_client_get_session_id (alice->client);
+  tea_test_run_for (3500);
+  g_assert_cmpint (tea_client_get_state (alice->client), ==, TEA_CLIENT_STATE_CONNECTED);
+  g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, session);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_ended, ==, 0);
+  tea_relay_config_clear (&config);
+}
+
 static gboolean
 has_failed (gpointer peer)
 {
@@ -827,6 +851,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
+  g_test_add_func ("/tea/relay/short-idle-timeout", test_short_idle_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);
   g_test_add_func ("/tea/relay/private-and-topic", test_private_and_topic);
   g_test_add_func ("/tea/relay/flood", test_flood);
