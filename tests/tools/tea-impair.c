@@ -30,7 +30,7 @@ struct _TeaImpair
   gint64 tokens_at;
   gint64 shaper_free_at;/* when the cap will have sent all it holds */
   guint64 next_serial;
-  guint64 released_serial; /* highest serial handed out, plus one */
+  GHashTable *released; /* tag -> guint64: its highest serial handed out */
   GQueue queue;         /* Item, by due time, then arrival */
   GQueue held;          /* Item, held back to be reordered */
   TeaImpairStats stats;
@@ -48,6 +48,7 @@ tea_impair_new (const TeaImpairConfig *config, guint32 seed, guint32 stream)
   impair->rand = g_rand_new_with_seed_array (seeds, G_N_ELEMENTS (seeds));
   g_queue_init (&impair->queue);
   g_queue_init (&impair->held);
+  impair->released = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   return impair;
 }
 
@@ -56,6 +57,7 @@ tea_impair_free (TeaImpair *impair)
 {
   g_queue_clear_full (&impair->queue, g_free);
   g_queue_clear_full (&impair->held, g_free);
+  g_hash_table_unref (impair->released);
   g_rand_free (impair->rand);
   g_free (impair);
 }
@@ -275,6 +277,24 @@ overtaken (TeaImpair *impair, guint64 serial, gint64 now)
     }
 }
 
+/* Reordered: one of the same sender's that came later already left. */
+static void
+note_release (TeaImpair *impair, Item *item)
+{
+  guint64 *highest = g_hash_table_lookup (impair->released, item->tag);
+
+  if (highest == NULL)
+    {
+      highest = g_new (guint64, 1);
+      *highest = item->serial;
+      g_hash_table_insert (impair->released, item->tag, highest);
+    }
+  else if (item->serial < *highest)
+    impair->stats.reordered++;
+  else
+    *highest = item->serial;
+}
+
 gint64
 tea_impair_next_due (TeaImpair *impair)
 {
@@ -302,9 +322,7 @@ tea_impair_pop (TeaImpair *impair, gint64 now_us, guint8 *out, gsize *len, gpoin
     *tag = item->tag;
   impair->stats.forwarded++;
   impair->stats.bytes_forwarded += item->len;
-  if (item->serial + 1 < impair->released_serial)
-    impair->stats.reordered++;
-  impair->released_serial = MAX (impair->released_serial, item->serial + 1);
+  note_release (impair, item);
   overtaken (impair, item->serial, now_us);
   g_free (item);
   return TRUE;
@@ -331,4 +349,5 @@ tea_impair_forget (TeaImpair *impair, gpointer tag)
 {
   forget_in (&impair->queue, tag);
   forget_in (&impair->held, tag);
+  g_hash_table_remove (impair->released, tag);
 }

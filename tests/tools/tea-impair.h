@@ -53,7 +53,7 @@ typedef struct
   guint64 bytes_forwarded;
   guint64 dropped[TEA_IMPAIR_N_DROP_REASONS];
   guint64 duplicated;
-  guint64 reordered; /* handed out after one offered later */
+  guint64 reordered; /* handed out after a later one with the same tag */
 } TeaImpairStats;
 
 typedef struct _TeaImpair TeaImpair;
