@@ -7,8 +7,8 @@
 #include <gio/gio.h>
 #include <locale.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
+#include "tea-fd-limit.h"
 #include "tea-netem.h"
 
 typedef struct
@@ -314,20 +314,6 @@ on_toggle_blackout (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* One socket per client: a thousand clients need more than the usual
- * 1024 descriptors. */
-static void
-raise_fd_limit (void)
-{
-  struct rlimit limit;
-
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
-}
-
 int
 main (int argc, char **argv)
 {
@@ -401,7 +387,7 @@ main (int argc, char **argv)
       g_printerr ("tea-netem: %s\n", error->message);
       return EXIT_FAILURE;
     }
-  raise_fd_limit ();
+  tea_raise_fd_limit ();
   netem = tea_netem_new (listen_address, upstream_address, seed, &error);
   if (netem == NULL)
     {
