@@ -108,6 +108,7 @@ struct _Soak
 
   /* counters */
   guint64 said, said_ok, said_refused, said_offline, said_abandoned;
+  guint64 refused_by_code[128]; /* TeaCode of each refusal */
   guint64 reconnects, replaced, roams, parts, disorder, double_posts, gaps;
   gint64 last_cpu_ticks, last_cpu_at;
   gint64 self_cpu_ticks;
@@ -237,9 +238,12 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
       !g_hash_table_remove (s->pending, GUINT_TO_POINTER (m->req_id)))
     return;
   if (m->type == TEA_MSG_OK)
-    s->soak->said_ok++;
-  else
-    s->soak->said_refused++;
+    {
+      s->soak->said_ok++;
+      return;
+    }
+  s->soak->said_refused++;
+  s->soak->refused_by_code[MIN (m->error.code, G_N_ELEMENTS (s->soak->refused_by_code) - 1)]++;
 }
 
 static void
@@ -348,6 +352,7 @@ report (Soak *soak, const char *label, gint64 settled)
   guint connected = 0, in_rooms = 0;
   long hz = sysconf (_SC_CLK_TCK);
   g_autoptr (GString) relay = g_string_new (NULL);
+  g_autoptr (GString) refusals = g_string_new (NULL);
   gint64 self = cpu_ticks (0);
 
   for (guint i = 0; i < soak->n_started; i++)
@@ -359,6 +364,14 @@ report (Soak *soak, const char *label, gint64 settled)
       for (guint r = 0; s->client && r < ROOMS_PER_SESSION; r++)
         in_rooms += s->stays[r] != NULL;
     }
+  /* Refusals by code: 19 (not in the room) is a SAY that crossed the
+   * session's own PART; anything else deserves a look. */
+  for (guint code = 0; code < G_N_ELEMENTS (soak->refused_by_code); code++)
+    if (soak->refused_by_code[code])
+      g_string_append_printf (refusals, "%s%u: %" G_GUINT64_FORMAT, refusals->len ? ", " : " [code ",
+                              code, soak->refused_by_code[code]);
+  if (refusals->len)
+    g_string_append_c (refusals, ']');
   if (soak->relay_pid)
     {
       gint64 ticks = cpu_ticks (soak->relay_pid);
@@ -376,14 +389,14 @@ report (Soak *soak, const char *label, gint64 settled)
         }
     }
   g_print ("[%s %5.1f min] sessions %u/%u up, %u room stays; said %" G_GUINT64_FORMAT
-           " (ok %" G_GUINT64_FORMAT ", refused %" G_GUINT64_FORMAT ", offline %" G_GUINT64_FORMAT
+           " (ok %" G_GUINT64_FORMAT ", refused %" G_GUINT64_FORMAT "%s, offline %" G_GUINT64_FORMAT
            ", abandoned %" G_GUINT64_FORMAT ")"
            "; delivered/expected %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " settled, %" G_GUINT64_FORMAT
            "/%" G_GUINT64_FORMAT " all; gap-marked %" G_GUINT64_FORMAT "; out of order %" G_GUINT64_FORMAT
            ", posted twice %" G_GUINT64_FORMAT "; reconnects %" G_GUINT64_FORMAT ", replaced %" G_GUINT64_FORMAT
            ", roams %" G_GUINT64_FORMAT ", parts %" G_GUINT64_FORMAT "%s; load CPU %.1f%%, RSS %.1f MiB\n",
            label, (now - soak->start) / 6e7, connected, soak->n_sessions, in_rooms, soak->said, soak->said_ok,
-           soak->said_refused, soak->said_offline, soak->said_abandoned, settled_tally.delivered, settled_tally.expected, all.delivered,
+           soak->said_refused, refusals->str, soak->said_offline, soak->said_abandoned, settled_tally.delivered, settled_tally.expected, all.delivered,
            all.expected, all.marked, soak->disorder, soak->double_posts, soak->reconnects, soak->replaced,
            soak->roams, soak->parts, relay->str,
            soak->last_cpu_at ? 100.0 * (self - soak->self_cpu_ticks) / hz / ((now - soak->last_cpu_at) / 1e6) : 0,
@@ -576,7 +589,7 @@ int
 main (int argc, char **argv)
 {
   Soak soak = { .n_sessions = 1000, .say_every_s = 20, .roam_every_s = 300, .part_every_s = 300,
-                .churn_every_s = 1200, .ramp_per_s = 50, .seed = 1 };
+                .churn_every_s = 600, .ramp_per_s = 50, .seed = 1 };
   g_autofree char *server = NULL;
   gint sessions = 1000, rooms = 0, ramp = 50, relay_pid = 0, report_s = 60;
   double minutes = 10, seconds = 0;
@@ -594,7 +607,7 @@ main (int argc, char **argv)
     { "say-every", 0, 0, G_OPTION_ARG_DOUBLE, &soak.say_every_s, "Each session says something about this often (default 20 s)", "S" },
     { "roam-every", 0, 0, G_OPTION_ARG_DOUBLE, &soak.roam_every_s, "... moves to a new port (default 300 s; 0: never)", "S" },
     { "part-every", 0, 0, G_OPTION_ARG_DOUBLE, &soak.part_every_s, "... leaves a room and comes back (default 300 s; 0: never)", "S" },
-    { "churn-every", 0, 0, G_OPTION_ARG_DOUBLE, &soak.churn_every_s, "... quits or vanishes, and a new session takes its place (default 1200 s; 0: never)", "S" },
+    { "churn-every", 0, 0, G_OPTION_ARG_DOUBLE, &soak.churn_every_s, "... quits or vanishes, and a new session takes its place (default 600 s; 0: never)", "S" },
     { "ramp", 0, 0, G_OPTION_ARG_INT, &ramp, "Sessions started per second (default 50)", "N" },
     { "report-every", 0, 0, G_OPTION_ARG_INT, &report_s, "Seconds between reports (default 60)", "S" },
     { "relay-pid", 0, 0, G_OPTION_ARG_INT, &relay_pid, "Report this process's memory and CPU", "PID" },
