@@ -32,9 +32,10 @@ typedef struct
   guint32 receipts;  /* members that got it while in the room */
 } Seq;
 
+/* A room in one epoch: a room the relay forgot (all its members left)
+ * and made again numbers its events from 1 again. */
 typedef struct
 {
-  char *name;
   GArray *seqs;         /* Seq, indexed by seq */
   GPtrArray *members;   /* Membership, every one there ever was */
 } Room;
@@ -64,7 +65,8 @@ typedef struct
   guint generation;
   char *nick;
   TeaClient *client;
-  Room *rooms[ROOMS_PER_SESSION];
+  const char *room_names[ROOMS_PER_SESSION];
+  Room *rooms[ROOMS_PER_SESSION];       /* in the epoch last JOINED, or NULL */
   Membership *stays[ROOMS_PER_SESSION]; /* open memberships, or NULL */
   GHashTable *echoes;                   /* own messages seen come back */
   GHashTable *pending;                  /* req_ids of SAYs not yet answered */
@@ -98,7 +100,8 @@ struct _Soak
 
   GRand *rand;
   GMainLoop *loop;
-  Room *rooms;
+  char **room_names;
+  GHashTable *rooms;    /* "name epoch" -> Room */
   Session *sessions;
   guint n_started;
   gint64 start, end, next_report;
@@ -124,6 +127,37 @@ room_seq (Room *room, guint64 seq)
   return &g_array_index (room->seqs, Seq, seq);
 }
 
+static void
+membership_free (Membership *m)
+{
+  g_array_unref (m->gaps);
+  g_free (m);
+}
+
+static void
+room_free (Room *room)
+{
+  g_array_unref (room->seqs);
+  g_ptr_array_unref (room->members);
+  g_free (room);
+}
+
+static Room *
+room_for (Soak *soak, const char *name, guint64 epoch)
+{
+  g_autofree char *key = g_strdup_printf ("%s %" G_GUINT64_FORMAT, name, epoch);
+  Room *room = g_hash_table_lookup (soak->rooms, key);
+
+  if (room == NULL)
+    {
+      room = g_new0 (Room, 1);
+      room->seqs = g_array_new (FALSE, TRUE, sizeof (Seq));
+      room->members = g_ptr_array_new_with_free_func ((GDestroyNotify) membership_free);
+      g_hash_table_insert (soak->rooms, g_steal_pointer (&key), room);
+    }
+  return room;
+}
+
 static Membership *
 membership_new (Room *room, guint64 join_seq)
 {
@@ -135,18 +169,11 @@ membership_new (Room *room, guint64 join_seq)
   return m;
 }
 
-static void
-membership_free (Membership *m)
-{
-  g_array_unref (m->gaps);
-  g_free (m);
-}
-
 static gint
 room_index (Session *s, const char *name)
 {
   for (guint i = 0; i < ROOMS_PER_SESSION; i++)
-    if (g_str_equal (s->rooms[i]->name, name))
+    if (g_str_equal (s->room_names[i], name))
       return i;
   return -1;
 }
@@ -177,7 +204,7 @@ on_event (TeaClient *client, const char *room_name, gpointer event_ptr, gpointer
   gint r = room_index (s, room_name);
   Membership *m;
 
-  if (r < 0)
+  if (r < 0 || s->rooms[r] == NULL)
     return;
   m = s->stays[r];
   if (e->kind == TEA_EVENT_JOIN && is_self (s, e->nick) && m == NULL)
@@ -234,6 +261,24 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
   Session *s = user_data;
   const TeaMessage *m = msg_ptr;
 
+  if (m->type == TEA_MSG_JOINED)
+    {
+      g_autofree char *name = tea_str_dup (m->joined.room);
+      gint r = room_index (s, name);
+      Room *room;
+
+      if (r < 0)
+        return;
+      /* A new epoch: the stay in the old one ended with what it got. */
+      room = room_for (s->soak, name, m->joined.epoch);
+      if (s->rooms[r] != room && s->stays[r])
+        {
+          s->stays[r]->end_seq = s->stays[r]->last_seq + 1;
+          s->stays[r] = NULL;
+        }
+      s->rooms[r] = room;
+      return;
+    }
   if ((m->type != TEA_MSG_OK && m->type != TEA_MSG_ERROR) ||
       !g_hash_table_remove (s->pending, GUINT_TO_POINTER (m->req_id)))
     return;
@@ -265,10 +310,12 @@ tally (Soak *soak, gint64 settled)
 {
   Tally t = { 0 };
   g_autoptr (GArray) prefix = g_array_new (FALSE, TRUE, sizeof (guint64));
+  GHashTableIter iter;
+  Room *room;
 
-  for (guint r = 0; r < soak->n_rooms; r++)
+  g_hash_table_iter_init (&iter, soak->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     {
-      Room *room = &soak->rooms[r];
       guint64 *p;
       guint64 top = room->seqs->len ? room->seqs->len - 1 : 0;
 
@@ -392,13 +439,14 @@ report (Soak *soak, const char *label, gint64 settled)
            " (ok %" G_GUINT64_FORMAT ", refused %" G_GUINT64_FORMAT "%s, offline %" G_GUINT64_FORMAT
            ", abandoned %" G_GUINT64_FORMAT ")"
            "; delivered/expected %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " settled, %" G_GUINT64_FORMAT
-           "/%" G_GUINT64_FORMAT " all; gap-marked %" G_GUINT64_FORMAT "; out of order %" G_GUINT64_FORMAT
-           ", posted twice %" G_GUINT64_FORMAT "; reconnects %" G_GUINT64_FORMAT ", replaced %" G_GUINT64_FORMAT
+           "/%" G_GUINT64_FORMAT " all; gaps %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " marked)"
+           "; out of order %" G_GUINT64_FORMAT ", posted twice %" G_GUINT64_FORMAT "; reconnects %" G_GUINT64_FORMAT ", replaced %" G_GUINT64_FORMAT
            ", roams %" G_GUINT64_FORMAT ", parts %" G_GUINT64_FORMAT "%s; load CPU %.1f%%, RSS %.1f MiB\n",
-           label, (now - soak->start) / 6e7, connected, soak->n_sessions, in_rooms, soak->said, soak->said_ok,
-           soak->said_refused, refusals->str, soak->said_offline, soak->said_abandoned, settled_tally.delivered, settled_tally.expected, all.delivered,
-           all.expected, all.marked, soak->disorder, soak->double_posts, soak->reconnects, soak->replaced,
-           soak->roams, soak->parts, relay->str,
+           label, (now - soak->start) / 6e7, connected, soak->n_sessions, in_rooms,
+           soak->said, soak->said_ok, soak->said_refused, refusals->str, soak->said_offline, soak->said_abandoned,
+           settled_tally.delivered, settled_tally.expected, all.delivered, all.expected, soak->gaps, all.marked,
+           soak->disorder, soak->double_posts, soak->reconnects, soak->replaced, soak->roams, soak->parts,
+           relay->str,
            soak->last_cpu_at ? 100.0 * (self - soak->self_cpu_ticks) / hz / ((now - soak->last_cpu_at) / 1e6) : 0,
            rss_kib (0) / 1024.0);
   fflush (stdout);
@@ -431,7 +479,10 @@ session_start (Session *s)
   g_signal_connect (s->client, "message", G_CALLBACK (on_message), s);
   g_signal_connect (s->client, "notify::state", G_CALLBACK (on_state), s);
   for (guint r = 0; r < ROOMS_PER_SESSION; r++)
-    tea_client_join (s->client, s->rooms[r]->name, 0);
+    {
+      tea_client_join (s->client, s->room_names[r], 0);
+      s->rooms[r] = NULL;
+    }
   tea_client_connect (s->client);
   s->echoes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->pending = g_hash_table_new (NULL, NULL);
@@ -470,7 +521,7 @@ session_act (Session *s, gint64 now)
     {
       guint r = g_rand_int_range (soak->rand, 0, ROOMS_PER_SESSION);
       g_autofree char *text = g_strdup_printf ("%s says %" G_GUINT64_FORMAT, s->nick, soak->said);
-      guint32 req = up && s->stays[r] ? tea_client_say (s->client, s->rooms[r]->name, text, TEA_TEXT_KIND_MESSAGE) : 0;
+      guint32 req = up && s->stays[r] ? tea_client_say (s->client, s->room_names[r], text, TEA_TEXT_KIND_MESSAGE) : 0;
 
       s->next_say = next_time (soak, soak->say_every_s);
       if (req)
@@ -494,7 +545,7 @@ session_act (Session *s, gint64 now)
       guint r = g_rand_int_range (soak->rand, 0, ROOMS_PER_SESSION);
 
       s->next_part = next_time (soak, soak->part_every_s);
-      if (up && s->stays[r] && tea_client_part (s->client, s->rooms[r]->name, "back soon"))
+      if (up && s->stays[r] && tea_client_part (s->client, s->room_names[r], "back soon"))
         {
           soak->parts++;
           s->parted = r;
@@ -503,9 +554,9 @@ session_act (Session *s, gint64 now)
     }
   /* Back once the relay has confirmed the leaving (its PART event). */
   if (s->rejoin_at && now >= s->rejoin_at && up && s->stays[s->parted] == NULL &&
-      !tea_client_in_room (s->client, s->rooms[s->parted]->name))
+      !tea_client_in_room (s->client, s->room_names[s->parted]))
     {
-      tea_client_join (s->client, s->rooms[s->parted]->name, 0);
+      tea_client_join (s->client, s->room_names[s->parted], 0);
       s->rejoin_at = 0;
     }
   if (now >= s->next_churn && s->connected_once)
@@ -656,13 +707,10 @@ main (int argc, char **argv)
   soak.rand = g_rand_new_with_seed (seed);
   soak.loop = g_main_loop_new (NULL, FALSE);
   soak.status = EXIT_FAILURE;
-  soak.rooms = g_new0 (Room, soak.n_rooms);
+  soak.rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) room_free);
+  soak.room_names = g_new0 (char *, soak.n_rooms + 1);
   for (guint r = 0; r < soak.n_rooms; r++)
-    {
-      soak.rooms[r].name = g_strdup_printf ("room%03u", r);
-      soak.rooms[r].seqs = g_array_new (FALSE, TRUE, sizeof (Seq));
-      soak.rooms[r].members = g_ptr_array_new_with_free_func ((GDestroyNotify) membership_free);
-    }
+    soak.room_names[r] = g_strdup_printf ("room%03u", r);
   soak.sessions = g_new0 (Session, soak.n_sessions);
   for (guint i = 0; i < soak.n_sessions; i++)
     {
@@ -671,10 +719,10 @@ main (int argc, char **argv)
       s->soak = &soak;
       s->index = i;
       /* Two different rooms, spread so that rooms mix. */
-      s->rooms[0] = &soak.rooms[i % soak.n_rooms];
-      s->rooms[1] = &soak.rooms[(i / soak.n_rooms + i + 1) % soak.n_rooms];
-      if (s->rooms[1] == s->rooms[0])
-        s->rooms[1] = &soak.rooms[(i + 1) % soak.n_rooms];
+      s->room_names[0] = soak.room_names[i % soak.n_rooms];
+      s->room_names[1] = soak.room_names[(i / soak.n_rooms + i + 1) % soak.n_rooms];
+      if (s->room_names[1] == s->room_names[0])
+        s->room_names[1] = soak.room_names[(i + 1) % soak.n_rooms];
     }
 
   g_print ("[start] %u sessions in %u rooms against %s port %u for %.1f min; each says something every ~%g s, "
@@ -704,16 +752,11 @@ main (int argc, char **argv)
         g_usleep (1000);
   }
 
-  for (guint r = 0; r < soak.n_rooms; r++)
-    {
-      g_free (soak.rooms[r].name);
-      g_array_unref (soak.rooms[r].seqs);
-      g_ptr_array_unref (soak.rooms[r].members);
-    }
+  g_hash_table_unref (soak.rooms);
+  g_strfreev (soak.room_names);
   for (guint i = 0; i < soak.n_sessions; i++)
     g_free (soak.sessions[i].nick);
   g_free (soak.sessions);
-  g_free (soak.rooms);
   g_free (soak.host);
   g_rand_free (soak.rand);
   g_main_loop_unref (soak.loop);
