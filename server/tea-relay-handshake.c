@@ -190,7 +190,10 @@ accept_session (TeaRelay *relay, const TeaAddr *from, const TeaInit *init)
   params.session_id = session->id;
   _tea_relay_reset_token (relay, session->id, params.reset_token);
   params.idle_timeout_s = relay->config.idle_timeout_s;
-  params.keepalive_s = relay->config.keepalive_s;
+  /* A keepalive no more often than the idle timeout would end every quiet
+   * session: ask for one at least three times per timeout, so that one
+   * lost keepalive is not fatal either. */
+  params.keepalive_s = MIN (relay->config.keepalive_s, MAX (1, relay->config.idle_timeout_s / 3));
   tea_accept_params_encode (&params, params_bytes, sizeof params_bytes);
   noise_len = tea_noise_write_message (&hs, params_bytes, sizeof params_bytes, noise, sizeof noise);
   g_assert (noise_len > 0);

@@ -1,40 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <string.h>
 
 #include "tea-protocol.h"
 #include "tea-test-link.h"
 
-typedef struct
-{
-  gint64 deliver_at;
-  guint to;
-  gsize len;
-  guint8 data[TEA_MAX_DATAGRAM];
-} InFlight;
-
 struct _TeaTestLink
 {
-  TeaTestLinkConfig config;
+  TeaImpairConfig config;
   GRand *rand;
   gint64 now;
   TeaConn *conns[2];
   TeaTestEndpoint endpoints[2];
-  GQueue in_flight; /* InFlight, sorted by deliver_at */
+  TeaImpair *paths[2]; /* what index i sends, on its way */
   gboolean capture;
   GPtrArray *captured[2];
 };
 
 TeaTestLink *
-tea_test_link_new (guint32 seed, const TeaTestLinkConfig *config)
+tea_test_link_new (guint32 seed, const TeaImpairConfig *config)
 {
   TeaTestLink *link = g_new0 (TeaTestLink, 1);
 
   link->config = *config;
   link->rand = g_rand_new_with_seed (seed);
   link->now = 1000 * G_USEC_PER_SEC; /* not zero: zero means "now" to deadlines */
-  g_queue_init (&link->in_flight);
   for (guint i = 0; i < 2; i++)
     {
+      link->paths[i] = tea_impair_new (&link->config, seed, i);
       link->endpoints[i].received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
       link->captured[i] = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
     }
@@ -47,10 +38,10 @@ tea_test_link_free (TeaTestLink *link)
   for (guint i = 0; i < 2; i++)
     {
       tea_conn_free (link->conns[i]);
+      tea_impair_free (link->paths[i]);
       g_ptr_array_unref (link->endpoints[i].received);
       g_ptr_array_unref (link->captured[i]);
     }
-  g_queue_clear_full (&link->in_flight, g_free);
   g_rand_free (link->rand);
   g_free (link);
 }
@@ -83,7 +74,7 @@ tea_test_link_endpoint (TeaTestLink *link, guint index)
   return &link->endpoints[index];
 }
 
-TeaTestLinkConfig *
+TeaImpairConfig *
 tea_test_link_config (TeaTestLink *link)
 {
   return &link->config;
@@ -107,35 +98,12 @@ tea_test_link_captured (TeaTestLink *link, guint index)
   return link->captured[index];
 }
 
-static gint
-compare_delivery (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const InFlight *x = a, *y = b;
-  return x->deliver_at < y->deliver_at ? -1 : x->deliver_at > y->deliver_at;
-}
-
 static void
 link_send (TeaTestLink *link, guint from, const guint8 *data, gsize len)
 {
-  guint copies = 1;
-
   if (link->capture)
     g_ptr_array_add (link->captured[from], g_bytes_new (data, len));
-  if (link->config.blackout || g_rand_double (link->rand) < link->config.loss)
-    return;
-  if (g_rand_double (link->rand) < link->config.duplicate)
-    copies = 2;
-  for (guint i = 0; i < copies; i++)
-    {
-      InFlight *p = g_new (InFlight, 1);
-      gint64 jitter = link->config.jitter_us > 0 ? g_rand_int_range (link->rand, 0, link->config.jitter_us) : 0;
-
-      p->deliver_at = link->now + link->config.delay_us + jitter;
-      p->to = 1 - from;
-      p->len = len;
-      memcpy (p->data, data, len);
-      g_queue_insert_sorted (&link->in_flight, p, compare_delivery, NULL);
-    }
+  tea_impair_push (link->paths[from], link->now, data, len, NULL);
 }
 
 static gboolean
@@ -157,22 +125,32 @@ service_endpoint (TeaTestLink *link, guint index)
   return progress;
 }
 
+static gint64
+next_arrival (TeaTestLink *link, guint *from)
+{
+  gint64 due[2] = { tea_impair_next_due (link->paths[0]), tea_impair_next_due (link->paths[1]) };
+
+  *from = due[1] < due[0];
+  return due[*from];
+}
+
 static void
 deliver_due (TeaTestLink *link)
 {
-  InFlight *p;
+  guint8 data[TEA_IMPAIR_MAX_DATAGRAM];
+  gsize len;
+  guint from;
 
-  while ((p = g_queue_peek_head (&link->in_flight)) && p->deliver_at <= link->now)
+  while (next_arrival (link, &from) <= link->now &&
+         tea_impair_pop (link->paths[from], link->now, data, &len, NULL))
     {
-      TeaConn *conn = link->conns[p->to];
+      TeaConn *conn = link->conns[1 - from];
       gboolean highest;
       GBytes *msg;
 
-      g_queue_pop_head (&link->in_flight);
-      tea_conn_receive (conn, p->data, p->len, TRUE, link->now, &highest);
+      tea_conn_receive (conn, data, len, TRUE, link->now, &highest);
       while ((msg = tea_conn_pop_message (conn)))
-        g_ptr_array_add (link->endpoints[p->to].received, msg);
-      g_free (p);
+        g_ptr_array_add (link->endpoints[1 - from].received, msg);
     }
 }
 
@@ -187,8 +165,8 @@ tea_test_link_run (TeaTestLink *link,
   limit_us += link->now;
   while (link->now <= limit_us)
     {
-      InFlight *next_packet;
       gint64 next;
+      guint from;
       gboolean progress;
 
       deliver_due (link);
@@ -198,9 +176,7 @@ tea_test_link_run (TeaTestLink *link,
         return TRUE;
 
       next = MIN (tea_conn_next_deadline (link->conns[0]), tea_conn_next_deadline (link->conns[1]));
-      next_packet = g_queue_peek_head (&link->in_flight);
-      if (next_packet)
-        next = MIN (next, next_packet->deliver_at);
+      next = MIN (next, next_arrival (link, &from));
       if (next == G_MAXINT64)
         return FALSE; /* nothing will ever happen again */
       if (next <= link->now)

@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * An in-process simulated network for tests: two TeaConn endpoints joined
- * by a link that loses, duplicates, delays and reorders datagrams, driven by
- * a fake clock. Deterministic for a given seed.
+ * by a link that loses, duplicates, delays and reorders datagrams (the
+ * same TeaImpair model as tea-netem, both directions alike), driven by a
+ * fake clock. Deterministic for a given seed.
  */
 #pragma once
 
 #include "tea-conn.h"
+#include "tea-impair.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  double loss;        /* probability a datagram is dropped */
-  double duplicate;   /* probability it is delivered twice */
-  gint64 delay_us;    /* base one-way delay */
-  gint64 jitter_us;   /* extra uniform delay, which also reorders */
-  gboolean blackout;  /* drop everything while set */
-} TeaTestLinkConfig;
 
 typedef struct _TeaTestLink TeaTestLink;
 
@@ -27,7 +20,7 @@ typedef struct
   GPtrArray *received; /* GBytes */
 } TeaTestEndpoint;
 
-TeaTestLink *tea_test_link_new (guint32 seed, const TeaTestLinkConfig *config);
+TeaTestLink *tea_test_link_new (guint32 seed, const TeaImpairConfig *config);
 void tea_test_link_free (TeaTestLink *link);
 /* Makes a matching client (index 0) and server (index 1) pair. */
 void tea_test_link_make_pair (TeaTestLink *link,
@@ -35,7 +28,8 @@ void tea_test_link_make_pair (TeaTestLink *link,
                               const TeaConnConfig *server_config);
 TeaConn *tea_test_link_conn (TeaTestLink *link, guint index);
 TeaTestEndpoint *tea_test_link_endpoint (TeaTestLink *link, guint index);
-TeaTestLinkConfig *tea_test_link_config (TeaTestLink *link);
+/* Applies to both directions; change it at any time. */
+TeaImpairConfig *tea_test_link_config (TeaTestLink *link);
 gint64 tea_test_link_now (TeaTestLink *link);
 /* Captured datagrams sent by index (when capture is on). */
 void tea_test_link_set_capture (TeaTestLink *link, gboolean capture);

@@ -23,7 +23,7 @@
 #include "tea-packet.h"
 #include "tea-random.h"
 #include "tea-relay-private.h"
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-util.h"
 
 #define PROLOGUE "teahouse/1"
@@ -1561,7 +1561,7 @@ test_slow_reader (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaTestPeer) carol = NULL;
@@ -1577,8 +1577,8 @@ test_slow_reader (void)
   config.flood_burst = 1e6;
   config.flood_rate = 1e6;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
-  alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "alice");
+  proxy = tea_netem_new_loopback (relay->port, 7);
+  alice = tea_test_peer_new (tea_netem_get_port (proxy), "alice");
   bob = tea_test_peer_new (relay->port, "bob");
   carol = tea_test_peer_new (relay->port, "carol");
   tea_test_peer_connect (alice, "tea");
@@ -1590,7 +1590,7 @@ test_slow_reader (void)
 
   /* Alice stops reading: nothing reaches her, so she acknowledges
    * nothing, and everything the relay owes her stays queued. */
-  tea_test_proxy_config (proxy)->loss_down = 1.0;
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 1.0;
   watch = (QueueWatch) { relay->relay, "alice", 0, 0, g_idle_source_new () };
   g_source_set_priority (watch.source, G_PRIORITY_DEFAULT);
   g_source_set_callback (watch.source, sample_queue, &watch, NULL);

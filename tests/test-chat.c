@@ -10,7 +10,7 @@
 #include "tea-chat.h"
 #include "tea-member.h"
 #include "tea-message-list.h"
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-util.h"
 
 typedef struct
@@ -397,7 +397,7 @@ test_requests_while_disconnected (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaChat) chat = NULL;
   g_autoptr (GError) error = NULL;
   TeaChatMessage *line;
@@ -407,13 +407,13 @@ test_requests_while_disconnected (void)
   config.idle_timeout_s = 2;
   config.keepalive_s = 1;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  proxy = tea_netem_new_loopback (relay->port, 7);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   tea_chat_send (chat, room, "soon edited", NULL);
   wait_line (room, "soon edited", TEA_CHAT_MESSAGE_DELIVERED);
   line = find_line (room, "soon edited");
 
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
   g_assert_false (tea_chat_edit (chat, room, line, "edited", &error));
   g_assert_nonnull (error);
@@ -435,7 +435,7 @@ test_catch_up_after_outage (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
@@ -444,14 +444,14 @@ test_catch_up_after_outage (void)
   config.idle_timeout_s = 2;
   config.keepalive_s = 1;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
+  proxy = tea_netem_new_loopback (relay->port, 7);
   bob = tea_test_peer_new (relay->port, "bob");
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   tea_test_peer_connect (bob, "tea");
 
   /* Alice's network goes away; she writes anyway, on a session that is
    * about to expire; bob talks meanwhile. */
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   tea_chat_send (chat, room, "lost in transit", NULL);
   tea_client_say (bob->client, "tea", "while you were away", TEA_TEXT_KIND_MESSAGE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
@@ -459,7 +459,7 @@ test_catch_up_after_outage (void)
   tea_chat_send (chat, room, "typed while reconnecting", NULL);
   g_assert_cmpint (tea_chat_message_get_state (find_line (room, "typed while reconnecting")), ==,
                    TEA_CHAT_MESSAGE_PENDING);
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_blackout (proxy, FALSE);
   g_assert_true (tea_test_wait (chat_connected, chat, 15000));
 
   /* She catches up on bob's line, once. The catch-up shows her first line
@@ -567,7 +567,7 @@ test_long_catch_up (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
@@ -579,13 +579,13 @@ test_long_catch_up (void)
   config.flood_burst = 1000;
   config.flood_rate = 1000;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
+  proxy = tea_netem_new_loopback (relay->port, 7);
   bob = tea_test_peer_new (relay->port, "bob");
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   w.room = room;
   tea_test_peer_connect (bob, "tea");
 
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
   tea_chat_send (chat, room, "typed while away", NULL);
   for (guint i = 0; i < 250; i++)
@@ -594,7 +594,7 @@ test_long_catch_up (void)
       tea_client_say (bob->client, "tea", text, TEA_TEXT_KIND_MESSAGE);
     }
   tea_test_peer_wait_count (bob, "MESSAGE", "chatter 249", 1);
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_blackout (proxy, FALSE);
   g_assert_true (tea_test_wait (chat_connected, chat, 15000));
   wait_line (room, "chatter 249", TEA_CHAT_MESSAGE_DELIVERED);
   if (!tea_test_wait (line_in_state, &w, 3000))
@@ -614,7 +614,7 @@ test_reached_but_unconfirmed (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
@@ -623,18 +623,18 @@ test_reached_but_unconfirmed (void)
   config.idle_timeout_s = 2;
   config.keepalive_s = 1;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
+  proxy = tea_netem_new_loopback (relay->port, 7);
   bob = tea_test_peer_new (relay->port, "bob");
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   tea_test_peer_connect (bob, "tea");
 
-  tea_test_proxy_config (proxy)->loss_down = 1.0;
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 1.0;
   tea_chat_send (chat, room, "reached the room", NULL);
   tea_test_peer_wait_count (bob, "MESSAGE", "reached the room", 1);
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
-  tea_test_proxy_config (proxy)->loss_down = 0;
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 0;
+  tea_netem_set_blackout (proxy, FALSE);
   g_assert_true (tea_test_wait (chat_connected, chat, 15000));
   wait_line (room, "reached the room", TEA_CHAT_MESSAGE_DELIVERED);
   tea_test_run_for (500);
@@ -660,7 +660,7 @@ test_expired_gap_duplicate (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
@@ -672,23 +672,23 @@ test_expired_gap_duplicate (void)
   config.flood_burst = 1000;
   config.flood_rate = 1000;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
+  proxy = tea_netem_new_loopback (relay->port, 7);
   bob = tea_test_peer_new (relay->port, "bob");
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   tea_test_peer_connect (bob, "tea");
 
-  tea_test_proxy_config (proxy)->loss_down = 1.0;
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 1.0;
   tea_chat_send (chat, room, "reached the room", NULL);
   tea_test_peer_wait_count (bob, "MESSAGE", "reached the room", 1);
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   for (guint i = 0; i < 30; i++)
     {
       g_autofree char *text = g_strdup_printf ("chatter %u", i);
       tea_client_say (bob->client, "tea", text, TEA_TEXT_KIND_MESSAGE);
     }
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
-  tea_test_proxy_config (proxy)->loss_down = 0;
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 0;
+  tea_netem_set_blackout (proxy, FALSE);
   g_assert_true (tea_test_wait (chat_connected, chat, 15000));
   wait_line (room, "chatter 29", TEA_CHAT_MESSAGE_DELIVERED);
   tea_test_run_for (1000);
@@ -705,7 +705,7 @@ test_order_during_catch_up (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
@@ -716,12 +716,12 @@ test_order_during_catch_up (void)
   config.flood_burst = 1000;
   config.flood_rate = 1000;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
+  proxy = tea_netem_new_loopback (relay->port, 7);
   bob = tea_test_peer_new (relay->port, "bob");
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
   tea_test_peer_connect (bob, "tea");
 
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
   tea_chat_send (chat, room, "first, typed offline", NULL);
   for (guint i = 0; i < 190; i++)
@@ -730,10 +730,8 @@ test_order_during_catch_up (void)
       tea_client_say (bob->client, "tea", text, TEA_TEXT_KIND_MESSAGE);
     }
   tea_test_peer_wait_count (bob, "MESSAGE", "chatter 189", 1);
-  tea_test_proxy_config (proxy)->delay_us = 20000;
-  tea_test_proxy_config (proxy)->jitter_us = 20000;
-  tea_test_proxy_config (proxy)->loss_down = 0.2;
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_config (proxy, &(TeaImpairConfig) { .delay_us = 20000, .jitter_us = 20000 });
+  tea_netem_get_config (proxy, TEA_NETEM_DOWN)->loss = 0.2;
   g_assert_true (tea_test_wait (room_joined, room, 15000));
   g_test_message ("joined; rows so far %u", tea_message_list_get_n_items_fast (tea_room_get_messages (room)));
   tea_chat_send (chat, room, "second, typed once back", NULL);
@@ -765,7 +763,7 @@ test_flush_meets_flood_limit (void)
 {
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaChat) chat = NULL;
   TeaRoom *room;
   guint failed = 0, delivered = 0;
@@ -774,17 +772,17 @@ test_flush_meets_flood_limit (void)
   config.idle_timeout_s = 2;
   config.keepalive_s = 1;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 7);
-  chat = connect_chat (tea_test_proxy_get_port (proxy), "alice", "tea", &room);
+  proxy = tea_netem_new_loopback (relay->port, 7);
+  chat = connect_chat (tea_netem_get_port (proxy), "alice", "tea", &room);
 
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   g_assert_true (tea_test_wait (is_reconnecting, chat, 10000));
   for (guint i = 0; i < 15; i++)
     {
       g_autofree char *text = g_strdup_printf ("offline line %u", i);
       tea_chat_send (chat, room, text, NULL);
     }
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_blackout (proxy, FALSE);
   g_assert_true (tea_test_wait (chat_connected, chat, 15000));
   tea_test_run_for (1500);
   {

@@ -67,7 +67,7 @@ assert_exactly_once_in_order (TeaTestLink *link, guint n)
 static TeaTestLink *
 make_link (guint32 seed, double loss, double dup, gint64 jitter_us)
 {
-  TeaTestLinkConfig lc = { .loss = loss, .duplicate = dup, .delay_us = 10000, .jitter_us = jitter_us };
+  TeaImpairConfig lc = { .loss = loss, .duplicate = dup, .delay_us = 10000, .jitter_us = jitter_us };
   TeaConnConfig cc, sc;
   TeaTestLink *link = tea_test_link_new (seed, &lc);
 
@@ -118,7 +118,7 @@ test_lossy (gconstpointer data)
 static void
 test_rekey_under_load (void)
 {
-  TeaTestLinkConfig lc = { .loss = 0.2, .duplicate = 0.05, .delay_us = 5000, .jitter_us = 20000 };
+  TeaImpairConfig lc = { .loss = 0.2, .duplicate = 0.05, .delay_us = 5000, .jitter_us = 20000 };
   TeaConnConfig cc, sc;
   TeaTestLink *link = tea_test_link_new (7, &lc);
   Expect expect = { 1000 };
@@ -209,7 +209,7 @@ both_closed (TeaTestLink *link, gpointer user_data)
 static void
 test_idle_timeout (void)
 {
-  TeaTestLinkConfig lc = { .delay_us = 1000 };
+  TeaImpairConfig lc = { .delay_us = 1000 };
   TeaConnConfig cc, sc;
   TeaTestLink *link = tea_test_link_new (5, &lc);
 

@@ -236,14 +236,21 @@ daemon_start_argv (const char *const *argv)
   return daemon;
 }
 
-/* config_file may be NULL. */
+/* config_file may be NULL; port 0 picks a free one. */
 static Daemon *
-daemon_start (const char *state_dir, const char *config_file)
+daemon_start_on_port (const char *state_dir, const char *config_file, guint16 port)
 {
-  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
+  g_autofree char *port_string = g_strdup_printf ("%u", port);
+  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", port_string, "--bind", "127.0.0.1",
                          "--state-dir", state_dir, config_file ? "--config" : NULL, config_file, NULL };
 
   return daemon_start_argv (argv);
+}
+
+static Daemon *
+daemon_start (const char *state_dir, const char *config_file)
+{
+  return daemon_start_on_port (state_dir, config_file, 0);
 }
 
 static void
@@ -468,6 +475,141 @@ test_stop (gconstpointer data)
   child_assert_status (daemon->child, 0);
   g_assert_cmpint (took_ms, <, 3000);
   g_assert_nonnull (strstr (daemon->child->err->str, "Shutting down"));
+  remove_tree (tmp);
+}
+
+/* What a client's user is shown: each state it went through, and the
+ * reason it gave then. */
+typedef struct
+{
+  TeaClientState state;
+  gint code;
+} StateSeen;
+
+static void
+on_state_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  TeaClient *client = TEA_CLIENT (object);
+  const GError *error = tea_client_get_error (client);
+  StateSeen seen = { tea_client_get_state (client), error ? error->code : 0 };
+
+  g_array_append_val ((GArray *) user_data, seen);
+}
+
+typedef struct
+{
+  TeaTestPeer *peers[2];
+  guint64 old_sessions[2];
+} RejoinWait;
+
+/* On a new session, and in both rooms again. */
+static gboolean
+both_rejoined (gpointer user_data)
+{
+  RejoinWait *w = user_data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (w->peers); i++)
+    {
+      TeaClient *client = w->peers[i]->client;
+
+      if (!tea_test_peer_is_connected (w->peers[i]) || tea_client_get_session_id (client) == w->old_sessions[i] ||
+          !tea_client_in_room (client, "tea") || !tea_client_in_room (client, "coffee"))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* teahoused stops (SIGTERM: members are told) or dies (SIGKILL: nobody
+ * is), and comes back on the same port with the same key. Every client
+ * reconnects by itself, rejoins its rooms and is told: its state goes to
+ * reconnecting with the reason and back, and each room reports that its
+ * history was reset rather than silently starting over. */
+static void
+test_restart (gconstpointer data)
+{
+  int signum = GPOINTER_TO_INT (data);
+  gint expected_code = signum == SIGTERM ? TEA_CODE_SERVER_SHUTDOWN : TEA_CODE_SESSION_UNKNOWN;
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autoptr (Daemon) daemon = daemon_start (tmp, NULL);
+  guint16 port = daemon->port;
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (port, "bob");
+  PeerPair pair = { { alice, bob } };
+  RejoinWait rejoin = { { alice, bob } };
+  g_autoptr (GArray) alice_states = g_array_new (FALSE, FALSE, sizeof (StateSeen));
+  g_autoptr (GArray) bob_states = g_array_new (FALSE, FALSE, sizeof (StateSeen));
+  GArray *states[2] = { alice_states, bob_states };
+  gint64 start;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      tea_client_join (pair.peers[i]->client, "coffee", 0);
+      tea_test_peer_connect (pair.peers[i], "tea");
+    }
+  g_assert_true (tea_test_wait (both_rejoined, &rejoin, 10000));
+  for (guint i = 0; i < 2; i++)
+    rejoin.old_sessions[i] = tea_client_get_session_id (pair.peers[i]->client);
+  say (alice, "tea", "before");
+  say (bob, "coffee", "before");
+  tea_test_peer_wait_count (bob, "MESSAGE", "alice before", 1);
+  tea_test_peer_wait_count (alice, "MESSAGE", "bob before", 1);
+  for (guint i = 0; i < 2; i++)
+    g_signal_connect (pair.peers[i]->client, "notify::state", G_CALLBACK (on_state_changed), states[i]);
+
+  g_subprocess_send_signal (daemon->child->process, signum);
+  if (signum == SIGTERM && !tea_test_wait (both_told, &pair, 5000))
+    g_error ("the members were not told of the shutdown; teahoused said:\n%s", daemon->child->err->str);
+  child_wait_exit (daemon->child, 5000);
+  if (signum == SIGTERM)
+    child_assert_status (daemon->child, 0);
+  g_clear_pointer (&daemon, daemon_free);
+  start = g_get_monotonic_time ();
+  daemon = daemon_start_on_port (tmp, NULL, port);
+  /* After a crash nobody knows yet: each finds out at its next packet,
+   * which the relay answers with a reset that only its key can make. What
+   * was said on the dead session is gone (the desktop client marks such a
+   * line as not delivered). */
+  if (signum == SIGKILL)
+    {
+      say (alice, "tea", "anyone?");
+      say (bob, "coffee", "hello?");
+    }
+  if (!tea_test_wait (both_rejoined, &rejoin, 15000))
+    g_error ("the members did not come back; teahoused said:\n%s", daemon->child->err->str);
+  g_test_message ("both back in both rooms %.2f s after the relay restarted",
+                  (g_get_monotonic_time () - start) / 1e6);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      GArray *seen = states[i];
+
+      g_assert_cmpuint (seen->len, >=, 2);
+      g_assert_cmpint (g_array_index (seen, StateSeen, 0).state, ==, TEA_CLIENT_STATE_RECONNECTING);
+      g_assert_cmpint (g_array_index (seen, StateSeen, 0).code, ==, expected_code);
+      g_assert_cmpint (g_array_index (seen, StateSeen, seen->len - 1).state, ==, TEA_CLIENT_STATE_CONNECTED);
+      for (guint j = 0; j < seen->len; j++)
+        g_assert_cmpint (g_array_index (seen, StateSeen, j).state, !=, TEA_CLIENT_STATE_FAILED);
+      g_assert_true (tea_test_peer_has_message (pair.peers[i], "GAP tea 0 0 2"));    /* history reset */
+      g_assert_true (tea_test_peer_has_message (pair.peers[i], "GAP coffee 0 0 2"));
+      g_signal_handlers_disconnect_by_data (pair.peers[i]->client, seen);
+    }
+
+  /* And the rooms work again, in the same order for both. */
+  say (alice, "coffee", "after");
+  say (bob, "tea", "after");
+  tea_test_peer_wait_count (bob, "MESSAGE", "alice after", 1);
+  tea_test_peer_wait_count (alice, "MESSAGE", "bob after", 1);
+  tea_test_peer_wait_count (alice, "MESSAGE", "alice after", 1);
+  tea_test_peer_wait_count (bob, "MESSAGE", "bob after", 1);
+  {
+    g_autoptr (GPtrArray) a = tea_test_peer_chat_lines (alice);
+    g_autoptr (GPtrArray) b = tea_test_peer_chat_lines (bob);
+
+    g_assert_cmpuint (a->len, ==, 4);
+    g_assert_cmpuint (b->len, ==, 4);
+    for (guint i = 0; i < a->len; i++)
+      g_assert_cmpstr (a->pdata[i], ==, b->pdata[i]);
+  }
   remove_tree (tmp);
 }
 
@@ -907,6 +1049,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/daemon/key-and-chat", test_key_and_chat);
   g_test_add_data_func ("/tea/daemon/stop/sigterm", GINT_TO_POINTER (SIGTERM), test_stop);
   g_test_add_data_func ("/tea/daemon/stop/sigint", GINT_TO_POINTER (SIGINT), test_stop);
+  g_test_add_data_func ("/tea/daemon/restart/sigterm", GINT_TO_POINTER (SIGTERM), test_restart);
+  g_test_add_data_func ("/tea/daemon/restart/sigkill", GINT_TO_POINTER (SIGKILL), test_restart);
   g_test_add_func ("/tea/daemon/reload", test_reload);
   g_test_add_func ("/tea/daemon/check-config", test_check_config);
   g_test_add_func ("/tea/daemon/bad-state-dir", test_bad_state_dir);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-resolver.h"
 #include "tea-test-util.h"
 
@@ -140,6 +140,30 @@ test_timeout (void)
   tea_test_peer_wait_count (alice, "TIMEOUT", "ghost idle", 1);
   g_assert_cmpint (tea_client_get_state (alice->client), ==, TEA_CLIENT_STATE_CONNECTED);
   g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 1);
+  tea_relay_config_clear (&config);
+}
+
+/* A short idle timeout (teahoused --idle-timeout 5, say) with the keepalive
+ * left at its default of 25 s: a quiet client must still be asked to speak
+ * often enough to keep its session. */
+static void
+test_short_idle_timeout (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  guint64 session;
+
+  tea_relay_config_init (&config);
+  config.idle_timeout_s = 2;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  session = tea_client_get_session_id (alice->client);
+  tea_test_run_for (3500);
+  g_assert_cmpint (tea_client_get_state (alice->client), ==, TEA_CLIENT_STATE_CONNECTED);
+  g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, session);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_ended, ==, 0);
   tea_relay_config_clear (&config);
 }
 
@@ -511,7 +535,7 @@ test_catch_up (gconstpointer data)
   guint backlog = GPOINTER_TO_UINT (data);
   TeaRelayConfig config;
   g_autoptr (TeaTestRelay) relay = NULL;
-  g_autoptr (TeaTestProxy) proxy = NULL;
+  g_autoptr (TeaNetem) proxy = NULL;
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
 
@@ -520,8 +544,8 @@ test_catch_up (gconstpointer data)
   config.keepalive_s = 1;
   config.backlog = backlog;
   relay = tea_test_relay_new (&config);
-  proxy = tea_test_proxy_new (relay->port, 1);
-  alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "alice");
+  proxy = tea_netem_new_loopback (relay->port, 1);
+  alice = tea_test_peer_new (tea_netem_get_port (proxy), "alice");
   bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (alice, "tea");
   tea_test_peer_connect (bob, "tea");
@@ -531,14 +555,14 @@ test_catch_up (gconstpointer data)
 
   /* Alice's network goes away for longer than the idle timeout: both ends
    * give the session up. Bob keeps talking. */
-  tea_test_proxy_config (proxy)->blackout = TRUE;
+  tea_netem_set_blackout (proxy, TRUE);
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *text = g_strdup_printf ("during %u", i);
       say (bob, "tea", text);
     }
   g_assert_true (tea_test_wait (is_reconnecting, alice, 10000));
-  tea_test_proxy_config (proxy)->blackout = FALSE;
+  tea_netem_set_blackout (proxy, FALSE);
 
   /* She comes back by herself, rejoins and catches up: each missed
    * message once, in order, or an explicit gap for what is gone. */
@@ -859,6 +883,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/join-given-up", test_join_given_up);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
+  g_test_add_func ("/tea/relay/short-idle-timeout", test_short_idle_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);
   g_test_add_func ("/tea/relay/private-and-topic", test_private_and_topic);
   g_test_add_func ("/tea/relay/flood", test_flood);

@@ -11,7 +11,7 @@
 #include "tea-noise.h"
 #include "tea-packet.h"
 #include "tea-relay-private.h"
-#include "tea-test-proxy.h"
+#include "tea-netem.h"
 #include "tea-test-util.h"
 
 static gboolean
@@ -31,7 +31,7 @@ static void
 test_capture_shows_no_plaintext (void)
 {
   g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
-  g_autoptr (TeaTestProxy) proxy = tea_test_proxy_new (relay->port, 1);
+  g_autoptr (TeaNetem) proxy = tea_netem_new_loopback (relay->port, 1);
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   const char *secrets[] = {
@@ -40,9 +40,9 @@ test_capture_shows_no_plaintext (void)
   };
   GPtrArray *captured;
 
-  tea_test_proxy_set_capture (proxy, TRUE);
-  alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "QuartzAlice");
-  bob = tea_test_peer_new (tea_test_proxy_get_port (proxy), "QuartzBob");
+  tea_netem_set_capture (proxy, TRUE);
+  alice = tea_test_peer_new (tea_netem_get_port (proxy), "QuartzAlice");
+  bob = tea_test_peer_new (tea_netem_get_port (proxy), "QuartzBob");
   tea_test_peer_connect (alice, "SecretRoomName");
   tea_test_peer_connect (bob, "SecretRoomName");
   tea_client_say (alice->client, "SecretRoomName", "PlaintextMessage 秘密的茶", TEA_TEXT_KIND_MESSAGE);
@@ -57,7 +57,7 @@ test_capture_shows_no_plaintext (void)
   tea_test_peer_wait_count (bob, "MESSAGE", "PlaintextMessage", 1);
 
   /* Everything that crossed the wire, both ways. */
-  captured = tea_test_proxy_get_captured (proxy);
+  captured = tea_netem_get_captured (proxy);
   g_assert_cmpuint (captured->len, >, 10);
   for (guint i = 0; i < captured->len; i++)
     for (guint s = 0; s < G_N_ELEMENTS (secrets); s++)
@@ -169,8 +169,8 @@ static void
 test_forged_reset_ignored (void)
 {
   g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
-  g_autoptr (TeaTestProxy) proxy = tea_test_proxy_new (relay->port, 1);
-  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (tea_test_proxy_get_port (proxy), "alice");
+  g_autoptr (TeaNetem) proxy = tea_netem_new_loopback (relay->port, 1);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (tea_netem_get_port (proxy), "alice");
   g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
   TeaReset reset = { 0 };
   guint8 out[TEA_RESET_LEN];
@@ -188,7 +188,7 @@ test_forged_reset_ignored (void)
     {
       memset (reset.token, i, sizeof reset.token);
       tea_reset_encode (&reset, out, sizeof out);
-      tea_test_proxy_inject_to_clients (proxy, out, sizeof out);
+      tea_netem_inject_to_clients (proxy, out, sizeof out);
     }
   tea_client_say (bob->client, "tea", "still there?", TEA_TEXT_KIND_MESSAGE);
   tea_test_peer_wait_count (alice, "MESSAGE", "still there?", 1);
@@ -199,7 +199,7 @@ test_forged_reset_ignored (void)
    * the check above is what stopped the forgeries. */
   _tea_relay_reset_token (relay->relay, session, reset.token);
   tea_reset_encode (&reset, out, sizeof out);
-  tea_test_proxy_inject_to_clients (proxy, out, sizeof out);
+  tea_netem_inject_to_clients (proxy, out, sizeof out);
   wait[0] = alice;
   wait[1] = &session;
   g_assert_true (tea_test_wait (session_changed, wait, 10000));
