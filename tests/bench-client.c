@@ -696,7 +696,9 @@ tear_down (void)
   g_clear_pointer (&bench.relay, tea_test_relay_free);
   g_clear_pointer (&bench.frame_times, g_array_unref);
   g_clear_pointer (&bench.work, g_array_unref);
-  /* Not g_test_dbus_down(): GTK keeps its session connection until exit. */
+  /* Not g_test_dbus_down(): GTK keeps its session connection until exit,
+   * and down() would wait for it to go. */
+  g_test_dbus_stop (bench.bus);
   g_clear_object (&bench.bus);
   remove_tree (bench.home);
   g_clear_pointer (&bench.home, g_free);
