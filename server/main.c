@@ -2,11 +2,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdlib.h>
 
 #include "tea-daemon.h"
 #include "tea-fingerprint.h"
+#include "tea-i18n.h"
 #include "tea-server-key.h"
 
 /* -1 is a port number the user may type (and must be refused). */
@@ -90,10 +90,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  tea_i18n_init ();
   g_set_prgname ("teahoused");
 
   context = g_option_context_new (NULL);

@@ -16,7 +16,6 @@
 
 /* Noise prologue: binds the handshake to this protocol and version. */
 #define PROLOGUE "teahouse/1"
-#define HANDSHAKE_LIMITS_MAX 4096
 
 typedef struct
 {
@@ -97,9 +96,9 @@ handshake_allowed (TeaRelay *relay, const TeaAddr *from, gint64 *retry_after_us)
   limit = g_hash_table_lookup (relay->handshake_limits, &host);
   if (limit == NULL)
     {
-      if (g_hash_table_size (relay->handshake_limits) >= HANDSHAKE_LIMITS_MAX)
+      if (g_hash_table_size (relay->handshake_limits) >= TEA_HANDSHAKE_LIMITS_MAX)
         g_hash_table_foreach_remove (relay->handshake_limits, bucket_is_full, relay);
-      if (g_hash_table_size (relay->handshake_limits) >= HANDSHAKE_LIMITS_MAX)
+      if (g_hash_table_size (relay->handshake_limits) >= TEA_HANDSHAKE_LIMITS_MAX)
         g_hash_table_remove_all (relay->handshake_limits);
       limit = g_new (HandshakeLimit, 1);
       limit->host = host;

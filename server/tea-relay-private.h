@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * restarted relay until their idle timeout (docs/SECURITY.md). */
 #define TEA_RESET_BURST 1000
 #define TEA_RESET_RATE 1000
+/* Per-host handshake buckets kept at most (tea-relay-handshake.c). */
+#define TEA_HANDSHAKE_LIMITS_MAX 4096
 
 typedef struct _TeaRoom TeaRoom;
 typedef struct _TeaSession TeaSession;

@@ -427,6 +427,9 @@ handle_part (TeaRelay *relay, TeaSession *session, const TeaMessage *msg)
       _tea_relay_send_error (relay, session, msg->req_id, TEA_CODE_BAD_TEXT, NULL, 0);
       return;
     }
+  /* A PART is a room event (and lets the next JOIN be one). */
+  if (!check_flood (relay, session, msg->req_id))
+    return;
   send_ok (relay, session, msg->req_id, 0);
   {
     /* The leaver sees its own PART too: the last event of the room for it. */
@@ -457,6 +460,8 @@ handle_topic (TeaRelay *relay, TeaSession *session, const TeaMessage *msg)
       _tea_relay_send_error (relay, session, msg->req_id, TEA_CODE_BAD_TEXT, NULL, 0);
       return;
     }
+  if (!check_flood (relay, session, msg->req_id))
+    return;
   g_free (m->room->topic);
   m->room->topic = tea_str_dup (msg->room_text.text);
   send_ok (relay, session, msg->req_id, 0);
@@ -531,6 +536,9 @@ handle_nick (TeaRelay *relay, TeaSession *session, const TeaMessage *msg)
       _tea_relay_send_error (relay, session, msg->req_id, TEA_CODE_NICK_TAKEN, nick, 0);
       return;
     }
+  /* One event in every room of the session. */
+  if (!check_flood (relay, session, msg->req_id))
+    return;
   old_nick = g_strdup (session->nick);
   set_nick (relay, session, msg->nick.nick.str, msg->nick.nick.len, g_steal_pointer (&key));
   send_ok (relay, session, msg->req_id, 0);
@@ -609,10 +617,12 @@ handle_edit (TeaRelay *relay, TeaSession *session, const TeaMessage *msg)
   else
     {
       event.kind = TEA_EVENT_DELETE;
-      m->last_said_seq = 0;
     }
   if (!check_flood (relay, session, msg->req_id))
     return;
+  /* Only now that it is accepted: a refused DELETE changes nothing. */
+  if (event.kind == TEA_EVENT_DELETE)
+    m->last_said_seq = 0;
   send_ok (relay, session, msg->req_id, m->room->seq + 1);
   _tea_relay_broadcast (relay, m->room, &event, NULL);
 }

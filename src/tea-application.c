@@ -108,7 +108,7 @@ on_message_added (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, gpointe
     return;
   if (tea_chat_room_is_private (chat, room))
     /* Translators: notification title for a private message; %s is who sent it */
-    title = g_strdup_printf (_("%s (private)"), tea_chat_message_get_nick (message));
+    title = g_strdup_printf (_("%s (private message)"), tea_chat_message_get_nick (message));
   else
     /* Translators: notification title: "alice in lobby" */
     title = g_strdup_printf (_("%s in %s"), tea_chat_message_get_nick (message), tea_room_get_name (room));
@@ -207,6 +207,7 @@ tea_application_start_chat (TeaApplication *app, const char *nick, const char *s
   g_settings_set_boolean (app->settings, "host-room", host);
 
   app->chat = tea_chat_new (parsed_host, port, nick, app->known);
+  tea_client_watch_network (tea_chat_get_client (app->chat));
   {
     g_autofree char *name = g_strdup_printf ("resume-%s-%u", parsed_host, port);
     g_autofree char *path = g_build_filename (g_get_user_state_dir (), "teahouse", name, NULL);

@@ -7,6 +7,7 @@
 #include "tea-code.h"
 #include "tea-member.h"
 #include "tea-names.h"
+#include "tea-outbox.h"
 
 /* Events of history asked for on a first join. */
 #define JOIN_HISTORY 50
@@ -21,7 +22,7 @@ struct _TeaChat
   GHashTable *requests;      /* req_id -> TeaRoom (not owned) it was made in */
   GHashTable *names_open;    /* TeaRoom with a NAMES reply in progress */
   GPtrArray *room_list;      /* TeaRoomInfo, while a ROOMS reply arrives */
-  guint generation;          /* sessions so far; pending lines remember theirs */
+  GHashTable *outboxes;      /* TeaRoom -> TeaOutbox (owned): own lines on their way */
 };
 
 enum {
@@ -42,7 +43,8 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (TeaChat, tea_chat, G_TYPE_OBJECT)
 static G_DEFINE_QUARK (tea-chat-error-quark, tea_chat_error)
 
-static GQuark pending_generation_quark;
+static void track (TeaChat *chat, TeaRoom *room, guint32 req_id);
+static void remove_room (TeaChat *chat, guint position);
 
 gboolean
 tea_chat_room_is_private (TeaChat *chat, TeaRoom *room)
@@ -131,8 +133,20 @@ deliver_text (TeaChat *chat, TeaRoom *room, const TeaEvent *event)
   g_autofree char *text = tea_str_dup (event->text);
   TeaMessageList *list = tea_room_get_messages (room);
   TeaChatMessage *pending = tea_message_list_find_seq (list, event->seq);
+  TeaChatMessageKind kind = event->kind == TEA_EVENT_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT;
   g_autoptr (TeaChatMessage) message = NULL;
 
+  /* A line of ours the catch-up shows did arrive before we lost touch. */
+  if (pending == NULL && is_me (chat, event->nick))
+    {
+      TeaChatMessage *arrived = tea_outbox_confirm (g_hash_table_lookup (chat->outboxes, room), kind, text,
+                                                    event->seq);
+      if (arrived)
+        {
+          tea_message_list_move_to_end (list, arrived);
+          return;
+        }
+    }
   /* The line we showed as pending: the relay confirmed it with this seq. */
   if (pending && tea_chat_message_get_own (pending) &&
       tea_chat_message_get_state (pending) != TEA_CHAT_MESSAGE_DELIVERED)
@@ -141,8 +155,7 @@ deliver_text (TeaChat *chat, TeaRoom *room, const TeaEvent *event)
       tea_message_list_move_to_end (list, pending);
       return;
     }
-  message = tea_chat_message_new (event->kind == TEA_EVENT_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT,
-                                  event->seq, event->time_ms, nick, text);
+  message = tea_chat_message_new (kind, event->seq, event->time_ms, nick, text);
   tea_chat_message_set_own (message, is_me (chat, event->nick));
   tea_chat_message_set_unencrypted (message, event->flags & TEA_MEMBER_FLAG_UNENCRYPTED);
   if (!tea_chat_message_get_own (message))
@@ -242,7 +255,7 @@ on_event (TeaClient *client, const char *name, gpointer event_ptr, gpointer user
       guint position;
 
       if (find_room (chat, name, &position))
-        g_list_store_remove (chat->rooms, position);
+        remove_room (chat, position);
     }
 }
 
@@ -256,6 +269,9 @@ on_gap (TeaClient *client, const char *name, guint64 first, guint64 last, guint 
 
   if (room == NULL)
     return;
+  tea_outbox_history_gap (g_hash_table_lookup (chat->outboxes, room));
+  if (reason == TEA_GAP_REASON_HISTORY_RESET)
+    tea_message_list_forget_seqs (tea_room_get_messages (room));
   message = tea_chat_message_new (TEA_CHAT_MESSAGE_GAP, 0, g_get_real_time () / 1000, NULL, text);
   add_line (chat, room, message);
 }
@@ -269,35 +285,13 @@ room_of_request (TeaChat *chat, guint32 req_id)
 }
 
 static void
-fail_pending (TeaRoom *room, TeaChatMessage *message, const char *why)
-{
-  tea_chat_message_set_state (message, TEA_CHAT_MESSAGE_FAILED);
-  tea_chat_message_set_error (message, why);
-  tea_message_list_changed (tea_room_get_messages (room), message);
-}
-
-static void
 handle_ok (TeaChat *chat, const TeaMessage *msg)
 {
   TeaRoom *room = room_of_request (chat, msg->req_id);
-  TeaChatMessage *pending;
 
-  if (room == NULL)
-    return;
-  pending = tea_message_list_find_req (tea_room_get_messages (room), msg->req_id);
-  if (pending == NULL || tea_chat_message_get_state (pending) != TEA_CHAT_MESSAGE_PENDING)
-    return;
-  if (tea_chat_room_is_private (chat, room))
-    {
-      /* Private messages are not numbered: the OK is the delivery. */
-      tea_chat_message_set_state (pending, TEA_CHAT_MESSAGE_DELIVERED);
-    }
-  else
-    {
-      /* Known by its seq from now on; the event itself confirms it. */
-      tea_chat_message_set_seq (pending, msg->ok.value);
-    }
-  tea_message_list_changed (tea_room_get_messages (room), pending);
+  g_hash_table_remove (chat->requests, GUINT_TO_POINTER (msg->req_id));
+  if (room)
+    tea_outbox_handle_ok (g_hash_table_lookup (chat->outboxes, room), msg->req_id, msg->ok.value);
 }
 
 static void
@@ -305,16 +299,18 @@ handle_error (TeaChat *chat, const TeaMessage *msg)
 {
   TeaRoom *room = room_of_request (chat, msg->req_id);
   g_autofree char *detail = tea_str_dup (msg->error.detail);
-  g_autofree char *text = *detail ? g_strdup_printf ("%s: %s", tea_code_describe (msg->error.code), detail)
+  /* Translators: an error sentence, then what it is about (e.g. a nickname) */
+  g_autofree char *text = *detail ? g_strdup_printf (C_("error and what it is about", "%s: %s"),
+                                                     tea_code_describe (msg->error.code), detail)
                                   : g_strdup (tea_code_describe (msg->error.code));
-  TeaChatMessage *pending;
 
+  g_hash_table_remove (chat->requests, GUINT_TO_POINTER (msg->req_id));
   if (room == NULL)
     return;
-  pending = tea_message_list_find_req (tea_room_get_messages (room), msg->req_id);
-  if (pending && tea_chat_message_get_state (pending) == TEA_CHAT_MESSAGE_PENDING)
-    fail_pending (room, pending, text);
-  else
+  /* About a line: the outbox fails it (or holds it, if told to slow down);
+   * anything else is said in the room. */
+  if (!tea_outbox_handle_error (g_hash_table_lookup (chat->outboxes, room), msg->req_id, msg->error.code,
+                                msg->error.retry_after_ms, text))
     add_status (chat, room, text);
 }
 
@@ -334,24 +330,6 @@ handle_joined (TeaChat *chat, const TeaMessage *msg)
   tea_room_set_joined (room, TRUE);
 }
 
-/* Pending lines from before a reconnection that the catch-up did not
- * confirm were lost with the old session: say so, offer a retry. */
-static void
-fail_stale_pending (TeaChat *chat, TeaRoom *room)
-{
-  TeaMessageList *list = tea_room_get_messages (room);
-  guint n = tea_message_list_get_n_items_fast (list);
-
-  for (guint i = n; i > 0 && i + 200 > n; i--)
-    {
-      TeaChatMessage *m = tea_message_list_get (list, i - 1);
-      guint generation = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (m), pending_generation_quark));
-
-      if (tea_chat_message_get_state (m) == TEA_CHAT_MESSAGE_PENDING && generation < chat->generation)
-        fail_pending (room, m, _("the connection was lost"));
-    }
-}
-
 static void
 handle_names (TeaChat *chat, const TeaMessage *msg)
 {
@@ -367,7 +345,7 @@ handle_names (TeaChat *chat, const TeaMessage *msg)
       tea_room_clear_members (room);
       /* The NAMES that follows a JOIN ends its catch-up. */
       if (msg->req_id == 0)
-        fail_stale_pending (chat, room);
+        tea_outbox_catch_up_done (g_hash_table_lookup (chat->outboxes, room), TRUE);
     }
   tea_reader_init (&r, msg->list.entries, msg->list.entries_len);
   while (tea_names_entry_next (&r, &nick, &flags))
@@ -486,14 +464,23 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
   TeaClientState state = tea_client_get_state (chat->client);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (chat->rooms));
 
-  if (state == TEA_CLIENT_STATE_CONNECTED)
-    chat->generation++;
-  if (state != TEA_CLIENT_STATE_CONNECTED)
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr (TeaRoom) room = g_list_model_get_item (G_LIST_MODEL (chat->rooms), i);
-        tea_room_set_joined (room, tea_chat_room_is_private (chat, room));
-      }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (TeaRoom) room = g_list_model_get_item (G_LIST_MODEL (chat->rooms), i);
+      TeaOutbox *outbox = g_hash_table_lookup (chat->outboxes, room);
+
+      if (state != TEA_CLIENT_STATE_CONNECTED)
+        {
+          tea_room_set_joined (room, tea_chat_room_is_private (chat, room));
+          tea_outbox_session_lost (outbox);
+        }
+      else if (tea_chat_room_is_private (chat, room))
+        {
+          /* No catch-up for a conversation: a line lost in flight is
+           * unknowable; the rest go out now. Rooms wait for theirs. */
+          tea_outbox_catch_up_done (outbox, FALSE);
+        }
+    }
   g_object_notify_by_pspec (G_OBJECT (chat), properties[PROP_STATE]);
 }
 
@@ -520,6 +507,7 @@ tea_chat_finalize (GObject *object)
   g_hash_table_unref (chat->requests);
   g_hash_table_unref (chat->names_open);
   g_clear_pointer (&chat->room_list, g_ptr_array_unref);
+  g_hash_table_unref (chat->outboxes);
   G_OBJECT_CLASS (tea_chat_parent_class)->finalize (object);
 }
 
@@ -566,7 +554,6 @@ tea_chat_class_init (TeaChatClass *klass)
    */
   signals[SIGNAL_ROOM_LIST] = g_signal_new ("room-list", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                             0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-  pending_generation_quark = g_quark_from_static_string ("tea-pending-generation");
 }
 
 static void
@@ -576,6 +563,7 @@ tea_chat_init (TeaChat *chat)
   chat->private_rooms = g_hash_table_new (NULL, NULL);
   chat->requests = g_hash_table_new (NULL, NULL);
   chat->names_open = g_hash_table_new (NULL, NULL);
+  chat->outboxes = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 }
 
 TeaChat *
@@ -630,6 +618,46 @@ track (TeaChat *chat, TeaRoom *room, guint32 req_id)
     g_hash_table_insert (chat->requests, GUINT_TO_POINTER (req_id), room);
 }
 
+static void
+on_outbox_sent (TeaOutbox *outbox, TeaRoom *room, guint32 req_id, gpointer user_data)
+{
+  track (user_data, room, req_id);
+}
+
+/* Takes the new room (a reference) into the list, with its outbox. */
+static void
+add_room (TeaChat *chat, TeaRoom *room, gboolean private_conversation)
+{
+  TeaOutbox *outbox = tea_outbox_new (chat->client, room, private_conversation, on_outbox_sent, chat);
+
+  if (private_conversation)
+    g_hash_table_add (chat->private_rooms, room);
+  g_hash_table_insert (chat->outboxes, room, outbox);
+  /* A conversation takes lines whenever there is a session; a room only
+   * once joined and caught up (handle_names). */
+  tea_outbox_set_ready (outbox, private_conversation && tea_client_get_state (chat->client) == TEA_CLIENT_STATE_CONNECTED);
+  g_list_store_append (chat->rooms, room);
+  g_object_unref (room);
+}
+
+static void
+remove_room (TeaChat *chat, guint position)
+{
+  g_autoptr (TeaRoom) room = g_list_model_get_item (G_LIST_MODEL (chat->rooms), position);
+  GHashTableIter iter;
+  gpointer value;
+
+  /* Answers still to come for this room go nowhere. */
+  g_hash_table_iter_init (&iter, chat->requests);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == room)
+      g_hash_table_iter_remove (&iter);
+  g_hash_table_remove (chat->outboxes, room);
+  g_hash_table_remove (chat->private_rooms, room);
+  g_hash_table_remove (chat->names_open, room);
+  g_list_store_remove (chat->rooms, position);
+}
+
 TeaRoom *
 tea_chat_join (TeaChat *chat, const char *name)
 {
@@ -638,8 +666,7 @@ tea_chat_join (TeaChat *chat, const char *name)
   if (room)
     return room;
   room = tea_room_new (name);
-  g_list_store_append (chat->rooms, room);
-  g_object_unref (room);
+  add_room (chat, room, FALSE);
   track (chat, room, tea_client_join (chat->client, name, JOIN_HISTORY));
   return room;
 }
@@ -653,9 +680,7 @@ tea_chat_open_private (TeaChat *chat, const char *nick)
     return room;
   room = tea_room_new (nick);
   tea_room_set_joined (room, TRUE);
-  g_hash_table_add (chat->private_rooms, room);
-  g_list_store_append (chat->rooms, room);
-  g_object_unref (room);
+  add_room (chat, room, TRUE);
   return room;
 }
 
@@ -670,8 +695,7 @@ tea_chat_part (TeaChat *chat, TeaRoom *room, const char *reason)
       if (!tea_chat_room_is_private (chat, room))
         tea_client_forget_room (chat->client, tea_room_get_name (room));
       if (g_list_store_find (chat->rooms, room, &position))
-        g_list_store_remove (chat->rooms, position);
-      g_hash_table_remove (chat->private_rooms, room);
+        remove_room (chat, position);
       return;
     }
   track (chat, room, tea_client_part (chat->client, tea_room_get_name (room), reason));
@@ -684,61 +708,51 @@ say (TeaChat *chat, TeaRoom *room, const char *text, TeaTextKind kind)
   g_autoptr (TeaChatMessage) message =
     tea_chat_message_new (kind == TEA_TEXT_KIND_ACTION ? TEA_CHAT_MESSAGE_ACTION : TEA_CHAT_MESSAGE_TEXT, 0,
                           g_get_real_time () / 1000, tea_client_get_nick (chat->client), text);
-  guint32 req;
 
-  if (tea_chat_room_is_private (chat, room))
-    req = tea_client_privmsg (chat->client, tea_room_get_name (room), text, kind);
-  else
-    req = tea_client_say (chat->client, tea_room_get_name (room), text, kind);
   tea_chat_message_set_own (message, TRUE);
-  tea_chat_message_set_req_id (message, req);
-  g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
-  tea_chat_message_set_state (message, req ? TEA_CHAT_MESSAGE_PENDING : TEA_CHAT_MESSAGE_FAILED);
-  if (req == 0)
-    tea_chat_message_set_error (message, _("not connected"));
-  track (chat, room, req);
   add_line (chat, room, message);
+  tea_outbox_push (g_hash_table_lookup (chat->outboxes, room), message);
 }
 
 void
 tea_chat_retry (TeaChat *chat, TeaRoom *room, TeaChatMessage *message)
 {
-  TeaTextKind kind = tea_chat_message_get_kind (message) == TEA_CHAT_MESSAGE_ACTION ? TEA_TEXT_KIND_ACTION
-                                                                                     : TEA_TEXT_KIND_MESSAGE;
-  guint32 req;
-
   if (tea_chat_message_get_state (message) != TEA_CHAT_MESSAGE_FAILED)
     return;
-  if (tea_chat_room_is_private (chat, room))
-    req = tea_client_privmsg (chat->client, tea_room_get_name (room), tea_chat_message_get_text (message), kind);
-  else
-    req = tea_client_say (chat->client, tea_room_get_name (room), tea_chat_message_get_text (message), kind);
+  tea_outbox_push (g_hash_table_lookup (chat->outboxes, room), message);
+}
+
+/* Requests other than lines are not held while disconnected: the person
+ * is told, and tries again when the connection is back. */
+static gboolean
+sent_or_say_why (TeaChat *chat, TeaRoom *room, guint32 req, GError **error)
+{
   if (req == 0)
-    return;
-  tea_chat_message_set_req_id (message, req);
-  tea_chat_message_set_error (message, NULL);
-  tea_chat_message_set_state (message, TEA_CHAT_MESSAGE_PENDING);
-  g_object_set_qdata (G_OBJECT (message), pending_generation_quark, GUINT_TO_POINTER (chat->generation));
+    {
+      g_set_error_literal (error, tea_chat_error_quark (), 0,
+                           _("Not connected right now; try again once the connection is back"));
+      return FALSE;
+    }
   track (chat, room, req);
-  tea_message_list_changed (tea_room_get_messages (room), message);
+  return TRUE;
 }
 
 gboolean
-tea_chat_edit (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, const char *text)
+tea_chat_edit (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, const char *text, GError **error)
 {
-  guint32 req = tea_client_edit (chat->client, tea_room_get_name (room), tea_chat_message_get_seq (message), text);
-
-  track (chat, room, req);
-  return req != 0;
+  return sent_or_say_why (chat, room,
+                          tea_client_edit (chat->client, tea_room_get_name (room),
+                                           tea_chat_message_get_seq (message), text),
+                          error);
 }
 
 gboolean
-tea_chat_delete (TeaChat *chat, TeaRoom *room, TeaChatMessage *message)
+tea_chat_delete (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, GError **error)
 {
-  guint32 req = tea_client_delete (chat->client, tea_room_get_name (room), tea_chat_message_get_seq (message));
-
-  track (chat, room, req);
-  return req != 0;
+  return sent_or_say_why (chat, room,
+                          tea_client_delete (chat->client, tea_room_get_name (room),
+                                             tea_chat_message_get_seq (message)),
+                          error);
 }
 
 void
@@ -797,7 +811,7 @@ run_command (TeaChat *chat, TeaRoom *room, const char *command, const char *rest
     {
       if (*rest == '\0' || strchr (rest, ' '))
         return usage (error, _("Usage: /nick NAME"));
-      track (chat, room, tea_client_change_nick (chat->client, rest));
+      return sent_or_say_why (chat, room, tea_client_change_nick (chat->client, rest), error);
     }
   else if (g_str_equal (command, "msg") || g_str_equal (command, "query"))
     {
@@ -812,7 +826,7 @@ run_command (TeaChat *chat, TeaRoom *room, const char *command, const char *rest
         say (chat, conversation, space + 1, TEA_TEXT_KIND_MESSAGE);
     }
   else if (g_str_equal (command, "topic"))
-    track (chat, room, tea_client_set_topic (chat->client, tea_room_get_name (room), rest));
+    return sent_or_say_why (chat, room, tea_client_set_topic (chat->client, tea_room_get_name (room), rest), error);
   else if (g_str_equal (command, "names"))
     show_names (chat, room);
   else if (g_str_equal (command, "list"))

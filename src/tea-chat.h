@@ -41,8 +41,9 @@ void tea_chat_part (TeaChat *chat, TeaRoom *room, const char *reason);
 gboolean tea_chat_send (TeaChat *chat, TeaRoom *room, const char *line, GError **error);
 void tea_chat_retry (TeaChat *chat, TeaRoom *room, TeaChatMessage *message);
 /* Replaces or removes the user's latest message in a room. */
-gboolean tea_chat_edit (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, const char *text);
-gboolean tea_chat_delete (TeaChat *chat, TeaRoom *room, TeaChatMessage *message);
+/* FALSE, with error, when there is no connection to send them on. */
+gboolean tea_chat_edit (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, const char *text, GError **error);
+gboolean tea_chat_delete (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, GError **error);
 /* Asks the relay for its rooms; the answer comes as "room-list". */
 void tea_chat_list_rooms (TeaChat *chat);
 /* A private conversation; it is a TeaRoom that is not on the relay. */

@@ -133,10 +133,10 @@ is_spoken (TeaChatMessage *message)
   return kind == TEA_CHAT_MESSAGE_TEXT || kind == TEA_CHAT_MESSAGE_ACTION;
 }
 
+/* Whether message starts a group after prev (NULL: nothing before it). */
 static void
-decide_group (TeaMessageList *list, TeaChatMessage *message)
+decide_group_after (TeaChatMessage *prev, TeaChatMessage *message)
 {
-  TeaChatMessage *prev = list->items->len ? g_ptr_array_index (list->items, list->items->len - 1) : NULL;
   gboolean first = TRUE;
 
   if (prev && is_spoken (message) && is_spoken (prev) &&
@@ -144,6 +144,12 @@ decide_group (TeaMessageList *list, TeaChatMessage *message)
       tea_chat_message_get_time (message) - tea_chat_message_get_time (prev) < GROUP_GAP_MS)
     first = FALSE;
   tea_chat_message_set_first_in_group (message, first);
+}
+
+static void
+decide_group (TeaMessageList *list, TeaChatMessage *message)
+{
+  decide_group_after (list->items->len ? g_ptr_array_index (list->items, list->items->len - 1) : NULL, message);
 }
 
 void
@@ -179,8 +185,18 @@ tea_message_list_changed (TeaMessageList *list, TeaChatMessage *message)
 
   if (position == 0)
     return;
-  index_seq (list, message);
   g_list_model_items_changed (G_LIST_MODEL (list), position - 1, 1, 1);
+}
+
+void
+tea_message_list_set_seq (TeaMessageList *list, TeaChatMessage *message, guint64 seq)
+{
+  guint64 old = tea_chat_message_get_seq (message);
+
+  if (old != 0 && g_hash_table_lookup (list->by_seq, &old) == message)
+    g_hash_table_remove (list->by_seq, &old);
+  tea_chat_message_set_seq (message, seq);
+  index_seq (list, message);
 }
 
 void
@@ -196,16 +212,33 @@ tea_message_list_move_to_end (TeaMessageList *list, TeaChatMessage *message)
       tea_message_list_changed (list, message);
       return;
     }
-  /* Rare (own messages only), so the O(n) renumbering is fine. */
+  /* Rare (own messages only), so the O(n) renumbering is fine. Each
+   * signal is emitted when the array already matches it: views (and the
+   * filter models between) read the model while handling it. */
   g_ptr_array_remove_index (list->items, position - 1);
   for (guint i = position - 1; i < list->items->len; i++)
     g_hash_table_insert (list->positions, g_ptr_array_index (list->items, i), GUINT_TO_POINTER (i + 1));
-  decide_group (list, message);
-  g_ptr_array_add (list->items, g_object_ref (message));
-  g_hash_table_insert (list->positions, message, GUINT_TO_POINTER (list->items->len));
-  index_seq (list, message);
+  g_hash_table_remove (list->positions, message);
   g_list_model_items_changed (G_LIST_MODEL (list), position - 1, 1, 0);
+  /* The line that followed may now start a group (or end one). */
+  {
+    TeaChatMessage *next = g_ptr_array_index (list->items, position - 1);
+    TeaChatMessage *before = position >= 2 ? g_ptr_array_index (list->items, position - 2) : NULL;
+    gboolean was_first = tea_chat_message_get_first_in_group (next);
+
+    decide_group_after (before, next);
+    if (tea_chat_message_get_first_in_group (next) != was_first)
+      g_list_model_items_changed (G_LIST_MODEL (list), position - 1, 1, 1);
+  }
+  decide_group (list, message);
+  push (list, message);
   g_list_model_items_changed (G_LIST_MODEL (list), list->items->len - 1, 0, 1);
+}
+
+void
+tea_message_list_forget_seqs (TeaMessageList *list)
+{
+  g_hash_table_remove_all (list->by_seq);
 }
 
 TeaChatMessage *

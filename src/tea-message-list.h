@@ -20,9 +20,14 @@ TeaMessageList *tea_message_list_new (void);
 void tea_message_list_append (TeaMessageList *list, TeaChatMessage *message);
 /* Tells views that a line changed (state, text) so its row is redrawn. */
 void tea_message_list_changed (TeaMessageList *list, TeaChatMessage *message);
+/* Gives a line its seq (0: none), so tea_message_list_find_seq finds it. */
+void tea_message_list_set_seq (TeaMessageList *list, TeaChatMessage *message, guint64 seq);
 /* Moves a line to the end (an own message delivered after others). */
 void tea_message_list_move_to_end (TeaMessageList *list, TeaChatMessage *message);
 TeaChatMessage *tea_message_list_find_seq (TeaMessageList *list, guint64 seq);
+/* The room's numbering started over (its relay restarted): the lines held
+ * keep their place but are no longer found by seq. */
+void tea_message_list_forget_seqs (TeaMessageList *list);
 TeaChatMessage *tea_message_list_find_req (TeaMessageList *list, guint32 req_id);
 /* The latest delivered TEXT or ACTION line written by nick, or NULL. */
 TeaChatMessage *tea_message_list_last_own (TeaMessageList *list);

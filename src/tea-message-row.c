@@ -106,17 +106,30 @@ format_time (gint64 time_ms, const char *format)
   return local ? g_date_time_format (local, format) : g_strdup ("");
 }
 
+/* Whole calendar days from a to b, across year ends too. */
+static gint
+calendar_days_between (GDateTime *a, GDateTime *b)
+{
+  GDate date_a, date_b;
+
+  g_date_clear (&date_a, 1);
+  g_date_clear (&date_b, 1);
+  g_date_set_dmy (&date_a, g_date_time_get_day_of_month (a), g_date_time_get_month (a), g_date_time_get_year (a));
+  g_date_set_dmy (&date_b, g_date_time_get_day_of_month (b), g_date_time_get_month (b), g_date_time_get_year (b));
+  return g_date_days_between (&date_a, &date_b);
+}
+
 static char *
 format_day (gint64 time_ms)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
   g_autoptr (GDateTime) day = g_date_time_to_local (utc);
-  gint days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (day);
+  gint days = calendar_days_between (day, now);
 
-  if (g_date_time_get_year (now) == g_date_time_get_year (day) && days == 0)
+  if (days == 0)
     return g_strdup (_("Today"));
-  if (g_date_time_get_year (now) == g_date_time_get_year (day) && days == 1)
+  if (days == 1)
     return g_strdup (_("Yesterday"));
   /* Translators: a day separator in the chat, a g_date_time_format()
    * format ("Monday 23/11/2026"); reorder or replace the fields freely */
@@ -181,7 +194,7 @@ bind_text (TeaMessageRow *row, TeaChatMessage *m)
 
   if (tea_chat_message_get_deleted (m))
     {
-      markup = g_strdup_printf ("<i>%s</i>", _("This message was deleted"));
+      markup = g_markup_printf_escaped ("<i>%s</i>", _("This message was deleted"));
     }
   else
     {
@@ -198,7 +211,10 @@ bind_text (TeaMessageRow *row, TeaChatMessage *m)
         }
       if (tea_chat_message_get_edited (m))
         {
-          g_autofree char *with = g_strdup_printf ("%s <span alpha=\"60%%\" size=\"small\">%s</span>", markup, _("(edited)"));
+          /* Translators: marks a message its author corrected */
+          g_autofree char *suffix = g_markup_printf_escaped ("<span alpha=\"60%%\" size=\"small\">%s</span>",
+                                                             _("(edited)"));
+          g_autofree char *with = g_strconcat (markup, " ", suffix, NULL);
           g_free (markup);
           markup = g_steal_pointer (&with);
         }
@@ -214,7 +230,9 @@ bind_state (TeaMessageRow *row, TeaChatMessage *m)
   switch (tea_chat_message_get_state (m))
     {
     case TEA_CHAT_MESSAGE_PENDING:
-      gtk_label_set_text (row->status, _("Sending…"));
+      /* Request 0: typed while disconnected, it goes out on reconnection. */
+      gtk_label_set_text (row->status, tea_chat_message_get_req_id (m) ? _("Sending…")
+                                                                       : _("Waiting for the connection…"));
       gtk_widget_set_visible (row->retry, FALSE);
       gtk_widget_set_visible (row->status_box, TRUE);
       gtk_widget_add_css_class (GTK_WIDGET (row), "pending");

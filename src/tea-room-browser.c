@@ -4,71 +4,10 @@
 #include <glib/gi18n.h>
 
 #include "tea-room-browser.h"
+#include "tea-room-listing.h"
 
 /* How long the relay may take to answer before we say it is slow. */
 #define SLOW_ANSWER_SECONDS 10
-
-/* ---- One room of the list ---------------------------------------------- */
-
-/* A TeaRoomInfo lives only while "room-list" is emitted, and a list model
- * needs objects, so each row is a copy in this small type. It is private
- * to the browser, which is why it lives in this file. */
-#define TEA_TYPE_ROOM_BROWSER_ITEM (tea_room_browser_item_get_type ())
-G_DECLARE_FINAL_TYPE (TeaRoomBrowserItem, tea_room_browser_item, TEA, ROOM_BROWSER_ITEM, GObject)
-
-struct _TeaRoomBrowserItem
-{
-  GObject parent_instance;
-
-  char *name;
-  char *topic;
-  guint members;
-  char *sort_key;   /* collation key of the case-folded name */
-  char *search_key; /* case-folded name and topic, one per line */
-};
-
-G_DEFINE_FINAL_TYPE (TeaRoomBrowserItem, tea_room_browser_item, G_TYPE_OBJECT)
-
-static void
-tea_room_browser_item_finalize (GObject *object)
-{
-  TeaRoomBrowserItem *item = TEA_ROOM_BROWSER_ITEM (object);
-
-  g_free (item->name);
-  g_free (item->topic);
-  g_free (item->sort_key);
-  g_free (item->search_key);
-  G_OBJECT_CLASS (tea_room_browser_item_parent_class)->finalize (object);
-}
-
-static void
-tea_room_browser_item_class_init (TeaRoomBrowserItemClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = tea_room_browser_item_finalize;
-}
-
-static void
-tea_room_browser_item_init (TeaRoomBrowserItem *item)
-{
-}
-
-static TeaRoomBrowserItem *
-tea_room_browser_item_new (const TeaRoomInfo *info)
-{
-  TeaRoomBrowserItem *item = g_object_new (TEA_TYPE_ROOM_BROWSER_ITEM, NULL);
-  g_autofree char *name_folded = g_utf8_casefold (info->name, -1);
-  g_autofree char *topic_folded = g_utf8_casefold (info->topic ? info->topic : "", -1);
-
-  item->name = g_strdup (info->name);
-  item->topic = g_strdup (info->topic ? info->topic : "");
-  item->members = info->members;
-  item->sort_key = g_utf8_collate_key (name_folded, -1);
-  /* The newline keeps a search from matching across name and topic. */
-  item->search_key = g_strconcat (name_folded, "\n", topic_folded, NULL);
-  return item;
-}
-
-/* ---- The browser ------------------------------------------------------- */
 
 struct _TeaRoomBrowser
 {
@@ -81,7 +20,7 @@ struct _TeaRoomBrowser
   gboolean loading;
   char *search; /* case-folded; NULL shows every room */
 
-  GListStore *rooms; /* TeaRoomBrowserItem, as the relay sent them */
+  GListStore *rooms; /* TeaRoomListing, as the relay sent them */
   GtkCustomFilter *filter;
   GtkSingleSelection *selection;
 
@@ -192,7 +131,7 @@ on_room_list (TeaChat *chat, GPtrArray *infos, TeaRoomBrowser *browser)
   guint old_n_items = g_list_model_get_n_items (G_LIST_MODEL (browser->rooms));
 
   for (guint i = 0; i < infos->len; i++)
-    g_ptr_array_add (items, tea_room_browser_item_new (g_ptr_array_index (infos, i)));
+    g_ptr_array_add (items, tea_room_listing_new (g_ptr_array_index (infos, i)));
   /* One splice, so the view rebuilds once and not once per room. */
   g_list_store_splice (browser->rooms, 0, old_n_items, items->pdata, items->len);
   set_loading (browser, FALSE);
@@ -200,19 +139,19 @@ on_room_list (TeaChat *chat, GPtrArray *infos, TeaRoomBrowser *browser)
 }
 
 static void
-join (TeaRoomBrowser *browser, TeaRoomBrowserItem *item)
+join (TeaRoomBrowser *browser, TeaRoomListing *item)
 {
   /* A handler may destroy the window; it must outlive the emission. */
   g_autoptr (TeaRoomBrowser) hold = g_object_ref (browser);
 
-  g_signal_emit (browser, signals[SIGNAL_JOIN], 0, item->name);
+  g_signal_emit (browser, signals[SIGNAL_JOIN], 0, tea_room_listing_get_name (item));
   gtk_window_close (GTK_WINDOW (browser));
 }
 
 static void
 join_selected (TeaRoomBrowser *browser)
 {
-  TeaRoomBrowserItem *item = gtk_single_selection_get_selected_item (browser->selection);
+  TeaRoomListing *item = gtk_single_selection_get_selected_item (browser->selection);
 
   if (item != NULL && !browser->loading)
     join (browser, item);
@@ -258,17 +197,17 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer u
 static void
 bind_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  TeaRoomBrowserItem *item = gtk_list_item_get_item (list_item);
+  TeaRoomListing *item = gtk_list_item_get_item (list_item);
   GObject *grid = G_OBJECT (gtk_list_item_get_child (list_item));
   GtkLabel *topic = g_object_get_data (grid, "topic");
-  g_autofree char *members = NULL;
+  guint n = tea_room_listing_get_members (item);
+  const char *topic_text = tea_room_listing_get_topic (item);
+  g_autofree char *members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", n), n);
 
-  members = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u member", "%u members", item->members),
-                             item->members);
-  gtk_label_set_text (g_object_get_data (grid, "name"), item->name);
+  gtk_label_set_text (g_object_get_data (grid, "name"), tea_room_listing_get_name (item));
   gtk_label_set_text (g_object_get_data (grid, "members"), members);
-  gtk_label_set_text (topic, item->topic);
-  gtk_widget_set_visible (GTK_WIDGET (topic), *item->topic != '\0');
+  gtk_label_set_text (topic, topic_text);
+  gtk_widget_set_visible (GTK_WIDGET (topic), *topic_text != '\0');
   g_object_set_data (grid, "item", item);
 }
 
@@ -278,25 +217,19 @@ unbind_row (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer 
   g_object_set_data (G_OBJECT (gtk_list_item_get_child (list_item)), "item", NULL);
 }
 
-/* Busiest rooms first; rooms as busy as each other by name. */
 static int
 compare_rooms (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  const TeaRoomBrowserItem *room_a = a;
-  const TeaRoomBrowserItem *room_b = b;
-
-  if (room_a->members != room_b->members)
-    return room_a->members > room_b->members ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
-  return gtk_ordering_from_cmpfunc (strcmp (room_a->sort_key, room_b->sort_key));
+  return gtk_ordering_from_cmpfunc (tea_room_listing_compare ((TeaRoomListing *) a, (TeaRoomListing *) b));
 }
 
 static gboolean
 match_room (gpointer object, gpointer user_data)
 {
-  TeaRoomBrowserItem *item = object;
+  TeaRoomListing *item = object;
   TeaRoomBrowser *browser = user_data;
 
-  return browser->search == NULL || strstr (item->search_key, browser->search) != NULL;
+  return browser->search == NULL || tea_room_listing_matches (item, browser->search);
 }
 
 /* ---- Template callbacks ------------------------------------------------ */
@@ -418,7 +351,7 @@ on_list_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keyc
 static void
 on_list_activate (GtkListView *list_view, guint position, TeaRoomBrowser *browser)
 {
-  g_autoptr (TeaRoomBrowserItem) item = g_list_model_get_item (G_LIST_MODEL (browser->selection), position);
+  g_autoptr (TeaRoomListing) item = g_list_model_get_item (G_LIST_MODEL (browser->selection), position);
 
   if (item != NULL)
     join (browser, item);
@@ -563,7 +496,7 @@ setup_model (TeaRoomBrowser *browser)
   GtkFilterListModel *filtered;
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
-  browser->rooms = g_list_store_new (TEA_TYPE_ROOM_BROWSER_ITEM);
+  browser->rooms = g_list_store_new (TEA_TYPE_ROOM_LISTING);
   browser->filter = gtk_custom_filter_new (match_room, browser, NULL);
   sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (browser->rooms)), sorter);
   filtered = gtk_filter_list_model_new (G_LIST_MODEL (sorted), g_object_ref (GTK_FILTER (browser->filter)));

@@ -403,6 +403,17 @@ on_join_icon (GtkEntry *entry, GtkEntryIconPosition position, TeaWindow *window)
 
 /* ---- Sending ------------------------------------------------------------- */
 
+/* A line in the room, only for whoever reads it here: why something
+ * typed was not done. */
+static void
+say_why_not (TeaWindow *window, const GError *error)
+{
+  g_autoptr (TeaChatMessage) hint =
+    tea_chat_message_new (TEA_CHAT_MESSAGE_STATUS, 0, g_get_real_time () / 1000, NULL, error->message);
+
+  tea_room_add_message (window->room, hint);
+}
+
 static void
 on_composer_send (TeaComposer *composer, const char *text, TeaWindow *window)
 {
@@ -413,15 +424,16 @@ on_composer_send (TeaComposer *composer, const char *text, TeaWindow *window)
     return;
   if (editing)
     {
-      tea_chat_edit (window->chat, window->room, editing, text);
+      if (!tea_chat_edit (window->chat, window->room, editing, text, &error))
+        {
+          say_why_not (window, error);
+          return; /* still editing, the text kept */
+        }
       tea_composer_end_edit (composer);
     }
   else if (!tea_chat_send (window->chat, window->room, text, &error))
     {
-      g_autoptr (TeaChatMessage) hint =
-        tea_chat_message_new (TEA_CHAT_MESSAGE_STATUS, 0, g_get_real_time () / 1000, NULL, error->message);
-
-      tea_room_add_message (window->room, hint);
+      say_why_not (window, error);
       return; /* keep the text so it can be corrected */
     }
   g_object_set_data (G_OBJECT (window), "follow-new-room", GINT_TO_POINTER (g_str_has_prefix (text, "/join ") || g_str_has_prefix (text, "/msg ")));
@@ -465,8 +477,10 @@ tea_window_edit_message (TeaWindow *window, TeaChatMessage *message)
 void
 tea_window_delete_message (TeaWindow *window, TeaChatMessage *message)
 {
-  if (tea_window_can_edit (window, message))
-    tea_chat_delete (window->chat, window->room, message);
+  g_autoptr (GError) error = NULL;
+
+  if (tea_window_can_edit (window, message) && !tea_chat_delete (window->chat, window->room, message, &error))
+    say_why_not (window, error);
 }
 
 /* ---- The connection ------------------------------------------------------ */
@@ -586,8 +600,10 @@ on_message_added (TeaChat *chat, TeaRoom *room, TeaChatMessage *message, TeaWind
       (tea_chat_message_get_kind (message) != TEA_CHAT_MESSAGE_TEXT &&
        tea_chat_message_get_kind (message) != TEA_CHAT_MESSAGE_ACTION))
     return;
-  /* Translators: read out to screen reader users when a message arrives */
-  text = g_strdup_printf (_("%s: %s"), tea_chat_message_get_nick (message), tea_chat_message_get_text (message));
+  /* Translators: read out to screen reader users when a message arrives:
+   * the sender's nickname, then the message */
+  text = g_strdup_printf (C_("screen reader", "%s: %s"), tea_chat_message_get_nick (message),
+                          tea_chat_message_get_text (message));
   announce (window, text);
 }
 
@@ -638,7 +654,8 @@ tea_window_show_welcome (TeaWindow *window)
 void
 tea_window_show_error (TeaWindow *window, const char *title, const char *message)
 {
-  g_autofree char *text = g_strdup_printf ("%s: %s", title, message);
+  /* Translators: what failed, then why, e.g. "Cannot connect: the name cannot be found" */
+  g_autofree char *text = g_strdup_printf (C_("error and its reason", "%s: %s"), title, message);
 
   if (g_str_equal (gtk_stack_get_visible_child_name (window->stack), "welcome"))
     tea_welcome_show_error (window->welcome, text);

@@ -7,7 +7,30 @@ struct _TeaTestResolver
 
   char *name;
   GStrv addresses;
+  guint delay_ms;
 };
+
+static GList *resolve (TeaTestResolver *resolver, const char *name, GError **error);
+
+static gboolean
+return_later (gpointer user_data)
+{
+  GTask *task = user_data;
+  TeaTestResolver *resolver = g_task_get_source_object (task);
+  GError *error = NULL;
+  GList *list;
+
+  if (!g_task_return_error_if_cancelled (task))
+    {
+      list = resolve (resolver, g_task_get_task_data (task), &error);
+      if (list)
+        g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
+      else
+        g_task_return_error (task, error);
+    }
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
 
 G_DEFINE_FINAL_TYPE (TeaTestResolver, tea_test_resolver, G_TYPE_RESOLVER)
 
@@ -38,6 +61,13 @@ tea_test_resolver_lookup_by_name_async (GResolver *resolver, const char *name, G
 {
   g_autoptr (GTask) task = g_task_new (resolver, cancellable, callback, user_data);
   GError *error = NULL;
+
+  if (TEA_TEST_RESOLVER (resolver)->delay_ms)
+    {
+      g_task_set_task_data (task, g_strdup (name), g_free);
+      g_timeout_add (TEA_TEST_RESOLVER (resolver)->delay_ms, return_later, g_object_ref (task));
+      return;
+    }
   GList *list = resolve (TEA_TEST_RESOLVER (resolver), name, &error);
 
   if (list)
@@ -86,4 +116,10 @@ tea_test_resolver_new (const char *name, const char *const *addresses)
   resolver->name = g_strdup (name);
   resolver->addresses = g_strdupv ((GStrv) addresses);
   return G_RESOLVER (resolver);
+}
+
+void
+tea_test_resolver_set_delay (TeaTestResolver *resolver, guint delay_ms)
+{
+  resolver->delay_ms = delay_ms;
 }

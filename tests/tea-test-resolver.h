@@ -15,5 +15,7 @@ G_DECLARE_FINAL_TYPE (TeaTestResolver, tea_test_resolver, TEA, TEST_RESOLVER, GR
 
 /* addresses: NULL-terminated IP literals that name resolves to. */
 GResolver *tea_test_resolver_new (const char *name, const char *const *addresses);
+/* Answers lookups after delay_ms (0: at once), like a slow DNS server. */
+void tea_test_resolver_set_delay (TeaTestResolver *resolver, guint delay_ms);
 
 G_END_DECLS

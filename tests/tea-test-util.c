@@ -311,3 +311,45 @@ tea_test_peer_chat_lines (TeaTestPeer *peer)
       g_ptr_array_add (lines, g_strdup (peer->events->pdata[i]));
   return lines;
 }
+
+/* $1 the directory, $2 the kind, $3 the seed file or "", then the program.
+ * A full tmpfs is filled to the last block and checked to be so. */
+static const char fs_script[] =
+  "set -e\n"
+  "dir=$1 kind=$2 seed=$3\n"
+  "shift 3\n"
+  "mount -t tmpfs -o size=16k,mode=0700 teahouse-test \"$dir\"\n"
+  "if [ -n \"$seed\" ]; then cp \"$seed\" \"$dir/\"; fi\n"
+  "case $kind in\n"
+  "  read-only) mount -o remount,ro \"$dir\" ;;\n"
+  "  full) cat /dev/zero > \"$dir/filler\" 2>/dev/null || true\n"
+  "        [ \"$(df --output=avail \"$dir\" | tail -n 1)\" -eq 0 ] ;;\n"
+  "esac\n"
+  "printf 'teahouse-test: file system ready\\n' >&2\n"
+  "exec \"$@\"\n";
+
+GStrv
+tea_test_fs_wrap (TeaTestFs kind, const char *dir, const char *seed_file, const char *const *argv)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  const char *const prefix[] = { "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", fs_script, "sh" };
+
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_DIR));
+  for (guint i = 0; i < G_N_ELEMENTS (prefix); i++)
+    g_strv_builder_add (builder, prefix[i]);
+  g_strv_builder_add (builder, dir);
+  g_strv_builder_add (builder, kind == TEA_TEST_FS_READ_ONLY ? "read-only" : "full");
+  g_strv_builder_add (builder, seed_file ? seed_file : "");
+  g_strv_builder_addv (builder, (const char **) argv);
+  return g_strv_builder_end (builder);
+}
+
+void
+tea_test_fs_assert_ready (const char *program_stderr)
+{
+  if (strstr (program_stderr, TEA_TEST_FS_READY) == NULL)
+    g_error ("Could not give the program a read-only or full file system with "
+             "'unshare --user --map-root-user --mount' and a tmpfs; this test needs user and "
+             "mount namespaces (run as root, or enable unprivileged user namespaces). It said:\n%s",
+             program_stderr);
+}

@@ -59,4 +59,23 @@ void tea_test_peer_wait_message (TeaTestPeer *peer, const char *prefix);
 /* Only the MESSAGE/ACTION lines, to compare orders across peers. */
 GPtrArray *tea_test_peer_chat_lines (TeaTestPeer *peer);
 
+/* File systems that permissions cannot fake for root: a program runs in
+ * private user and mount namespaces (unshare(1)) with a fresh tmpfs over
+ * an existing directory, read-only or with no space left. If seed_file is
+ * given, it is copied into the tmpfs first (as its basename). The program
+ * sees the directory so; nothing outside the namespace changes. */
+typedef enum {
+  TEA_TEST_FS_READ_ONLY,
+  TEA_TEST_FS_FULL,
+} TeaTestFs;
+
+/* The argv that runs argv so (free with g_strfreev). */
+GStrv tea_test_fs_wrap (TeaTestFs kind, const char *dir, const char *seed_file, const char *const *argv);
+/* What the wrapper prints on stderr once the file system is in place. */
+#define TEA_TEST_FS_READY "teahouse-test: file system ready\n"
+/* Fails the test, saying why, if stderr shows the namespace could not be
+ * made: a machine that forbids namespaces cannot run the test, and that
+ * must not pass unnoticed. */
+void tea_test_fs_assert_ready (const char *program_stderr);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
  * links with a fingerprint, and bad arguments. The CLI's known-servers file
  * and configuration directory are temporary, never the user's.
  */
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -235,35 +236,37 @@ home_free (Home *home)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Home, home_free)
 
-/* Starts teahouse-cli with these arguments (NULL-terminated; the last is
- * the nick) and a pipe for its input. */
+/* Starts teahouse-cli with these arguments (the last is the nick) and a
+ * pipe for its input; with fs, under a read-only or full tmpfs at fs_dir.
+ * Warnings are fatal unless the test expects some. */
 static Child *
-cli_start (Home *home, const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-static Child *
-cli_start (Home *home, const char *first, ...)
+cli_start_argv (Home *home, const char *const *args, const TeaTestFs *fs, const char *fs_dir,
+                gboolean expect_warnings)
 {
   g_autoptr (GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) wrapped = NULL;
   g_autoptr (GError) error = NULL;
   Child *child = g_new0 (Child, 1);
-  va_list args;
 
   g_ptr_array_add (argv, (gpointer) g_getenv ("TEAHOUSE_CLI"));
   g_ptr_array_add (argv, "--known-servers");
   g_ptr_array_add (argv, home->known_servers);
-  va_start (args, first);
-  for (const char *arg = first; arg; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
+  if (fs)
+    wrapped = tea_test_fs_wrap (*fs, fs_dir, NULL, (const char *const *) argv->pdata);
+  if (expect_warnings)
+    g_subprocess_launcher_setenv (launcher, "G_DEBUG", "gc-friendly,fatal-criticals", TRUE);
 
   /* Belt and braces: even a default path must land in the temporary home. */
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", home->config_home, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  child->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  child->process = g_subprocess_launcher_spawnv (launcher, wrapped ? (const char *const *) wrapped
+                                                                   : (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   child->out = g_string_new (NULL);
   child->err = g_string_new (NULL);
@@ -272,6 +275,23 @@ cli_start (Home *home, const char *first, ...)
   read_more (child, g_subprocess_get_stderr_pipe (child->process));
   g_subprocess_wait_async (child->process, NULL, on_exited, child);
   return child;
+}
+
+static Child *
+cli_start (Home *home, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static Child *
+cli_start (Home *home, const char *first, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *arg = first; arg; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return cli_start_argv (home, (const char *const *) args->pdata, NULL, NULL, FALSE);
 }
 
 /* Types into the CLI, as a pipe would. */
@@ -409,6 +429,56 @@ test_script (void)
   /* First contact: the key is shown and pinned. */
   g_assert_nonnull (strstr (cli->err->str, fingerprint));
   g_assert_true (known_servers_has (home, relay->port, fingerprint));
+}
+
+/* The relay restarts (same key, same port): the terminal client says so,
+ * holds what is typed meanwhile and sends it once its room is back. */
+static void
+test_relay_restart (void)
+{
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (Child) cli = NULL;
+  g_autofree char *server = NULL;
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  server = server_arg (port);
+  cli = cli_start (home, "--server", server, "--room", "tea", "alice", NULL);
+  child_wait_output (cli, "In the room", 1);
+
+  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  child_wait_output (cli, "reconnecting", 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  cli_write (cli, "typed while it was down\n");
+  tea_test_run_for (300);
+
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (bob, "tea");
+  tea_test_peer_wait_count (bob, "MESSAGE", "typed while it was down", 1);
+  assert_printed (cli, "-!- \\[tea\\] The room was restarted; .*");
+  g_assert_null (strstr (cli->out->str, "Not sent"));
+
+  cli_write (cli, "/quit\n");
+  child_wait_exit (cli, 10000);
+  child_assert_status (cli, 0);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
 }
 
 static void
@@ -610,6 +680,56 @@ test_link (void)
   }
 }
 
+/* Why the known-servers file cannot be written. */
+typedef enum {
+  STORE_READ_ONLY = TEA_TEST_FS_READ_ONLY,
+  STORE_FULL = TEA_TEST_FS_FULL,
+  STORE_NOT_A_DIRECTORY, /* its directory is a regular file */
+} StoreTrouble;
+
+/* The known-servers file cannot be written. The chat goes on, the user is
+ * told the key could not be remembered and why, and is never told that it
+ * was. */
+static void
+test_known_servers_unwritable (gconstpointer data)
+{
+  StoreTrouble trouble = GPOINTER_TO_INT (data);
+  TeaTestFs fs = (TeaTestFs) trouble;
+  const char *reason = g_strerror (trouble == STORE_READ_ONLY ? EROFS : trouble == STORE_FULL ? ENOSPC : ENOTDIR);
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autofree char *server = server_arg (relay->port);
+  g_autofree char *store = g_build_filename (home->dir, "store", NULL);
+  const char *args[] = { "--server", server, "--room", "tea", "alice", NULL };
+  g_autoptr (Child) cli = NULL;
+
+  if (trouble == STORE_NOT_A_DIRECTORY)
+    g_assert_true (g_file_set_contents (store, "a file\n", -1, NULL));
+  else
+    g_assert_cmpint (g_mkdir (store, 0700), ==, 0);
+  g_free (home->known_servers);
+  home->known_servers = g_build_filename (store, "known-servers", NULL);
+  tea_test_peer_connect (bob, "tea");
+  cli = cli_start_argv (home, args, trouble == STORE_NOT_A_DIRECTORY ? NULL : &fs, store, TRUE);
+  cli_write (cli, "pinned or not, here I am\n");
+  cli_close_input (cli);
+  child_wait_exit (cli, 15000);
+  if (trouble != STORE_NOT_A_DIRECTORY)
+    tea_test_fs_assert_ready (cli->err->str);
+  child_assert_status (cli, 0);
+  tea_test_peer_wait_count (bob, "MESSAGE", "alice pinned or not, here I am", 1);
+
+  if (strstr (cli->err->str, "Could not remember the server key") == NULL ||
+      strstr (cli->err->str, store) == NULL || strstr (cli->err->str, reason) == NULL)
+    g_error ("teahouse-cli did not say that it could not remember the key in %s (%s); it said:\n%s",
+             store, reason, cli->err->str);
+  g_assert_null (strstr (cli->err->str, "has been remembered"));
+  g_assert_null (strstr (cli->err->str, "CRITICAL"));
+  g_test_message ("teahouse-cli said: %s", strstr (cli->err->str, "Could not remember"));
+  g_assert_false (g_file_test (home->known_servers, G_FILE_TEST_EXISTS));
+}
+
 /* Refused before anything happens, with status 2 for a usage error. */
 static void
 assert_usage_error (const char *first, ...) G_GNUC_NULL_TERMINATED;
@@ -645,6 +765,75 @@ test_bad_arguments (void)
   assert_usage_error ("--no-such-option", "alice", NULL);
 }
 
+
+/* After a reconnection the current room stays the one the person chose,
+ * whichever room is rejoined last. */
+static void
+test_room_after_reconnect (void)
+{
+  g_autoptr (Home) home = home_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (Child) cli = NULL;
+  g_autofree char *server = NULL;
+  const char *first = "tea";
+  const char *second = "coffee";
+  g_autofree char *join = g_strdup_printf ("/join %s\n", second);
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  server = server_arg (port);
+  cli = cli_start (home, "--server", server, "--room", first, "alice", NULL);
+  child_wait_output (cli, "In the room", 1);
+  cli_write (cli, join);
+  child_wait_output (cli, "In the room", 2);
+  cli_write (cli, "before\n");
+  child_wait_output (cli, "before", 1);
+
+  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  child_wait_output (cli, "reconnecting", 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  child_wait_output (cli, "In the room", 4);
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (bob, first);
+  tea_client_join (bob->client, second, 0);
+  tea_test_run_for (300);
+  cli_write (cli, "after\n");
+  tea_test_peer_wait_count (bob, "MESSAGE", "after", 1);
+  /* Both lines went to the room she chose last, before and after. */
+  {
+    g_autoptr (GPtrArray) lines = tea_test_peer_chat_lines (bob);
+    g_autofree char *before_in = g_strdup_printf ("%s ", second);
+    guint n_after = 0;
+
+    for (guint i = 0; i < lines->len; i++)
+      if (strstr (lines->pdata[i], " after"))
+        {
+          n_after++;
+          g_assert_true (g_str_has_prefix (lines->pdata[i], before_in));
+        }
+    g_assert_cmpuint (n_after, ==, 1);
+  }
+  cli_write (cli, "/quit\n");
+  child_wait_exit (cli, 10000);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -654,10 +843,18 @@ main (int argc, char **argv)
   g_assert_nonnull (g_getenv ("TEAHOUSE_CLI"));
   g_test_add_func ("/tea/cli/script", test_script);
   g_test_add_func ("/tea/cli/private-and-quit", test_private_and_quit);
+  g_test_add_func ("/tea/cli/relay-restart", test_relay_restart);
+  g_test_add_func ("/tea/cli/room-after-reconnect", test_room_after_reconnect);
   g_test_add_func ("/tea/cli/nick-taken", test_nick_taken);
   g_test_add_func ("/tea/cli/no-server", test_no_server);
   g_test_add_func ("/tea/cli/key-pinning", test_key_pinning);
   g_test_add_func ("/tea/cli/link", test_link);
   g_test_add_func ("/tea/cli/bad-arguments", test_bad_arguments);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/read-only", GINT_TO_POINTER (STORE_READ_ONLY),
+                        test_known_servers_unwritable);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/full", GINT_TO_POINTER (STORE_FULL),
+                        test_known_servers_unwritable);
+  g_test_add_data_func ("/tea/cli/known-servers-unwritable/not-a-directory", GINT_TO_POINTER (STORE_NOT_A_DIRECTORY),
+                        test_known_servers_unwritable);
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  * The real teahoused program: its key on disk, chat through it, stopping
  * on SIGTERM/SIGINT with a notice to every member, reloading its
  * configuration on SIGHUP, --check-config, a state directory it cannot
- * use, and its command line. Every process is started with port 0 and
+ * use (read-only and full file systems too, in a private mount namespace)
+ * or need not write, and its command line. Every process is started with port 0 and
  * waited for on the main context with a deadline.
  */
 #include <errno.h>
@@ -224,18 +225,25 @@ listening_or_exited (gpointer user_data)
   return daemon->child->exited;
 }
 
-/* config_file may be NULL. */
 static Daemon *
-daemon_start (const char *state_dir, const char *config_file)
+daemon_start_argv (const char *const *argv)
 {
-  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
-                         "--state-dir", state_dir, config_file ? "--config" : NULL, config_file, NULL };
   Daemon *daemon = g_new0 (Daemon, 1);
 
   daemon->child = child_spawn (argv);
   if (!tea_test_wait (listening_or_exited, daemon, 10000) || daemon->port == 0)
     g_error ("teahoused did not start listening; it said:\n%s", daemon->child->err->str);
   return daemon;
+}
+
+/* config_file may be NULL. */
+static Daemon *
+daemon_start (const char *state_dir, const char *config_file)
+{
+  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
+                         "--state-dir", state_dir, config_file ? "--config" : NULL, config_file, NULL };
+
+  return daemon_start_argv (argv);
 }
 
 static void
@@ -652,19 +660,35 @@ test_check_config (void)
   remove_tree (tmp);
 }
 
-/* teahoused must refuse to start, saying which directory, and not crash. */
+/* teahoused must refuse to start, saying which directory and why (reason
+ * NULL: any), and not crash. With fs, it runs with a read-only or full
+ * tmpfs over fs_dir. */
 static void
-assert_bad_state_dir (const char *state_dir)
+assert_bad_state_dir_on (const char *state_dir, const char *reason, const TeaTestFs *fs, const char *fs_dir)
 {
-  g_autoptr (Child) child = run_daemon ("--port", "0", "--bind", "127.0.0.1", "--state-dir", state_dir, NULL);
+  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
+                         "--state-dir", state_dir, NULL };
+  g_auto (GStrv) wrapped = fs ? tea_test_fs_wrap (*fs, fs_dir, NULL, argv) : NULL;
+  g_autoptr (Child) child = child_spawn (wrapped ? (const char *const *) wrapped : argv);
 
+  child_wait_exit (child, 10000);
+  if (fs)
+    tea_test_fs_assert_ready (child->err->str);
   if (child_status (child) == 0)
     g_error ("teahoused started with the unusable state directory %s", state_dir);
   child_assert_status (child, 1);
   if (strstr (child->err->str, state_dir) == NULL)
     g_error ("teahoused did not name %s; it said:\n%s", state_dir, child->err->str);
+  if (reason && strstr (child->err->str, reason) == NULL)
+    g_error ("teahoused did not say “%s”; it said:\n%s", reason, child->err->str);
   g_assert_null (strstr (child->err->str, "Listening"));
   g_assert_null (strstr (child->err->str, "CRITICAL"));
+}
+
+static void
+assert_bad_state_dir (const char *state_dir)
+{
+  assert_bad_state_dir_on (state_dir, NULL, NULL, NULL);
 }
 
 static void
@@ -673,27 +697,74 @@ test_bad_state_dir (void)
   g_autofree char *tmp = make_tmp_dir ();
   g_autofree char *file = g_build_filename (tmp, "a-file", NULL);
   g_autofree char *under_file = g_build_filename (file, "state", NULL);
-  g_autofree char *read_only = g_build_filename (tmp, "read-only", NULL);
-  g_autofree char *under_read_only = g_build_filename (read_only, "state", NULL);
+  g_autofree char *mount_point = g_build_filename (tmp, "mnt", NULL);
+  g_autofree char *under_mount = g_build_filename (mount_point, "state", NULL);
+  const TeaTestFs read_only = TEA_TEST_FS_READ_ONLY, full = TEA_TEST_FS_FULL;
 
-  /* A regular file where a directory should be: fails for root too. */
+  /* A regular file where a directory should be. */
   write_file (file, "not a directory\n");
   assert_bad_state_dir (under_file);
   assert_bad_state_dir (file);
 
-  /* A directory that cannot be written: to create the state directory in,
-   * or as the state directory itself (the key cannot be written). */
-  g_assert_cmpint (g_mkdir (read_only, 0700), ==, 0);
-  g_assert_cmpint (g_chmod (read_only, 0500), ==, 0);
-  if (access (read_only, W_OK) == 0)
-    {
-      g_test_message ("Permissions do not stop this user (root?): skipping the read-only directory");
-    }
-  else
-    {
-      assert_bad_state_dir (under_read_only);
-      assert_bad_state_dir (read_only);
-    }
+  /* A read-only file system (root is stopped by it as anyone is): the
+   * state directory cannot be made in it, or the key cannot be written
+   * in it. A full one: the key cannot be written. */
+  g_assert_cmpint (g_mkdir (mount_point, 0700), ==, 0);
+  assert_bad_state_dir_on (under_mount, g_strerror (EROFS), &read_only, mount_point);
+  assert_bad_state_dir_on (mount_point, g_strerror (EROFS), &read_only, mount_point);
+  assert_bad_state_dir_on (under_mount, g_strerror (ENOSPC), &full, mount_point);
+  assert_bad_state_dir_on (mount_point, g_strerror (ENOSPC), &full, mount_point);
+  /* None of it was left behind outside the namespace. */
+  g_assert_false (g_file_test (under_mount, G_FILE_TEST_EXISTS));
+  remove_tree (tmp);
+}
+
+/* A state directory that holds the key need not be writable: read-only
+ * (systemd's ReadOnlyPaths=, a read-only image) or full, the relay starts
+ * with the key it has. */
+static void
+test_state_dir_with_key (gconstpointer data)
+{
+  TeaTestFs fs = GPOINTER_TO_INT (data);
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *key_dir = g_build_filename (tmp, "key", NULL);
+  g_autofree char *key_file = g_build_filename (key_dir, "server.key", NULL);
+  g_autofree char *mount_point = g_build_filename (tmp, "mnt", NULL);
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *logged = NULL;
+  g_autofree char *key_b64 = NULL;
+  g_autofree char *key_text = NULL;
+  g_autofree char *shown = NULL;
+  const char *argv[] = { g_getenv ("TEAHOUSED"), "--port", "0", "--bind", "127.0.0.1",
+                         "--state-dir", mount_point, NULL };
+  g_auto (GStrv) wrapped = NULL;
+  TeaKeypair key;
+
+  /* A key made elsewhere, as a backup restored by the operator. */
+  tea_keypair_generate (&key);
+  key_b64 = g_base64_encode (key.private_key, sizeof key.private_key);
+  key_text = g_strdup_printf ("# restored\n%s\n", key_b64);
+  g_assert_cmpint (g_mkdir (key_dir, 0700), ==, 0);
+  write_file (key_file, key_text);
+  g_assert_cmpint (g_chmod (key_file, 0600), ==, 0);
+  fingerprint = tea_fingerprint_from_key (key.public_key);
+  shown = show_key (key_dir);
+  g_assert_cmpstr (shown, ==, fingerprint);
+  logged = g_strdup_printf ("Relay key fingerprint %s\n", fingerprint);
+  g_assert_cmpint (g_mkdir (mount_point, 0700), ==, 0);
+  wrapped = tea_test_fs_wrap (fs, mount_point, key_file, argv);
+  {
+    g_autoptr (Daemon) daemon = daemon_start_argv ((const char *const *) wrapped);
+    g_autoptr (TeaTestPeer) alice = tea_test_peer_new (daemon->port, "alice");
+
+    tea_test_fs_assert_ready (daemon->child->err->str);
+    g_assert_nonnull (strstr (daemon->child->err->str, logged));
+    tea_test_peer_connect (alice, "tea");
+    g_assert_cmpstr (tea_client_get_server_fingerprint (alice->client), ==, fingerprint);
+    g_subprocess_send_signal (daemon->child->process, SIGTERM);
+    child_wait_exit (daemon->child, 5000);
+    child_assert_status (daemon->child, 0);
+  }
   remove_tree (tmp);
 }
 
@@ -839,6 +910,10 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/daemon/reload", test_reload);
   g_test_add_func ("/tea/daemon/check-config", test_check_config);
   g_test_add_func ("/tea/daemon/bad-state-dir", test_bad_state_dir);
+  g_test_add_data_func ("/tea/daemon/state-dir-with-key/read-only", GINT_TO_POINTER (TEA_TEST_FS_READ_ONLY),
+                        test_state_dir_with_key);
+  g_test_add_data_func ("/tea/daemon/state-dir-with-key/full", GINT_TO_POINTER (TEA_TEST_FS_FULL),
+                        test_state_dir_with_key);
   g_test_add_func ("/tea/daemon/command-line", test_command_line);
   g_test_add_func ("/tea/daemon/systemd-notify", test_systemd_notify);
   g_test_add_func ("/tea/daemon/socket-activation", test_socket_activation);

@@ -124,7 +124,7 @@ python_wait_for (Python *py, const char *needle)
 {
   Seen s = { py, needle };
 
-  if (!tea_test_wait (python_saw, &s, 20000))
+  if (!tea_test_wait (python_saw, &s, 40000))
     {
       for (guint i = 0; i < py->lines->len; i++)
         g_printerr ("python: %s\n", (char *) py->lines->pdata[i]);
@@ -153,8 +153,11 @@ chat_with_python (const char *drop_rate)
   g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", relay->port);
   g_autofree char *long_text = g_strnfill (2500, 'z');
   g_autofree char *long_line = g_strconcat ("say ", long_text, NULL);
+  /* 30 s to connect: at 20 % loss each way a handshake packet and its
+   * answer both arrive only 64 % of the time, and 10 s of backoff is five
+   * tries (a 1-in-200 failure). */
   const char *args[] = { "/usr/bin/python3", script_path (), "--server", server, "--nick", "py",
-                         "--room", "lobby", "--drop-rate", drop_rate, NULL };
+                         "--room", "lobby", "--drop-rate", drop_rate, "--timeout", "30", NULL };
   Python *py;
 
   tea_test_peer_connect (bob, "lobby");

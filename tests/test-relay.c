@@ -141,6 +141,16 @@ test_nick_rules (void)
   assert_login_fails (relay->port, "has space", 4);                       /* bad */
   assert_login_fails (relay->port, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 4); /* 31 characters */
   assert_login_fails (relay->port, "", 4);
+  assert_login_fails (relay->port, "esc\033[31m", 4);
+  assert_login_fails (relay->port, "tab\t", 4);
+  /* Thirty characters is fine, even at three bytes each. */
+  {
+    g_autoptr (TeaTestPeer) thirty = tea_test_peer_new (relay->port, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    g_autoptr (TeaTestPeer) han = tea_test_peer_new (relay->port, "茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶茶");
+
+    tea_test_peer_connect (thirty, NULL);
+    tea_test_peer_connect (han, NULL);
+  }
 
   g_assert_cmpuint (tea_client_change_nick (bob->client, "ALICE"), !=, 0);
   tea_test_peer_wait_error (bob, 5);
@@ -244,6 +254,114 @@ test_limits (void)
   say (alice, "one", "colour \033[31mred");
   tea_test_peer_wait_error (alice, 3);
   tea_relay_config_clear (&config);
+}
+
+/* Rooms on the whole relay: a full relay says so, and a room that empties
+ * makes space for another. */
+static void
+test_rooms_on_server (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (TeaTestPeer) carol = NULL;
+
+  tea_relay_config_init (&config);
+  config.max_rooms = 2;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  bob = tea_test_peer_new (relay->port, "bob");
+  carol = tea_test_peer_new (relay->port, "carol");
+  tea_test_peer_connect (alice, "one");
+  tea_test_peer_connect (bob, "two");
+  tea_test_peer_connect (carol, "one");
+  tea_client_join (carol->client, "three", 0);
+  tea_test_peer_wait_error (carol, 16);
+  g_assert_false (tea_client_in_room (carol->client, "three"));
+  g_assert_cmpuint (tea_relay_get_n_rooms (relay->relay), ==, 2);
+  /* An existing room can still be joined. */
+  tea_client_join (carol->client, "two", 0);
+  tea_test_peer_wait_count (bob, "JOIN", "carol", 1);
+
+  g_assert_cmpuint (tea_client_part (bob->client, "two", NULL), !=, 0);
+  g_assert_cmpuint (tea_client_part (carol->client, "two", NULL), !=, 0);
+  tea_test_peer_wait_count (carol, "PART", "carol", 1);
+  tea_client_forget_room (carol->client, "three");
+  tea_client_join (carol->client, "three", 0);
+  tea_test_peer_wait_count (carol, "JOIN", "carol", 3);
+  g_assert_true (tea_client_in_room (carol->client, "three"));
+  g_assert_cmpuint (tea_relay_get_n_rooms (relay->relay), ==, 2);
+  tea_relay_config_clear (&config);
+}
+
+typedef struct
+{
+  TeaTestPeer *peer;
+  guint n;
+} ErrorsWait;
+
+static gboolean
+errors_reached (gpointer user_data)
+{
+  ErrorsWait *w = user_data;
+  return w->peer->error_codes->len >= w->n;
+}
+
+/* Waits for the peer's n-th ERROR and returns its code. */
+static guint16
+wait_nth_error (TeaTestPeer *peer, guint n)
+{
+  ErrorsWait w = { peer, n };
+
+  g_assert_true (tea_test_wait (errors_reached, &w, 10000));
+  return g_array_index (peer->error_codes, guint16, n - 1);
+}
+
+/* Room names as section 9.1 has them: 1 to 40 printable characters
+ * without white space, the same room however it is cased or written. */
+static void
+test_room_name_rules (void)
+{
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+  g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+  g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+  g_autofree char *forty = g_strnfill (40, 'r');
+  g_autofree char *forty_one = g_strnfill (41, 'r');
+  g_autofree char *forty_han = NULL;
+  g_autoptr (GString) han = g_string_new (NULL);
+  const char *bad[] = { forty_one, "two words", "tab\there", "bell\a", "" };
+  guint n_errors;
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (han, "茶");
+  forty_han = g_strdup (han->str);
+  tea_test_peer_connect (alice, "Tea");
+  tea_test_peer_connect (bob, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      n_errors = bob->error_codes->len;
+      tea_client_join (bob->client, bad[i], 0);
+      g_assert_cmpuint (wait_nth_error (bob, n_errors + 1), ==, 6);
+      g_assert_false (tea_client_in_room (bob->client, bad[i]));
+      tea_client_forget_room (bob->client, bad[i]);
+    }
+  /* Forty characters, not forty bytes: 120 bytes of 茶 is a fine name. */
+  tea_client_join (alice->client, forty, 0);
+  tea_client_join (alice->client, forty_han, 0);
+  tea_test_peer_wait_count (alice, "JOIN", "alice", 3);
+  g_assert_true (tea_client_in_room (alice->client, forty));
+  g_assert_true (tea_client_in_room (alice->client, forty_han));
+
+  /* "TEA" and fullwidth "ｔｅａ" are the room Alice made as "Tea". */
+  tea_client_join (bob->client, "TEA", 0);
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 1);
+  tea_client_join (bob->client, "ｔｅａ", 0);
+  tea_test_peer_wait_message (bob, "JOINED Tea");
+  g_assert_cmpuint (tea_test_peer_count (alice, "JOIN", "bob"), ==, 1);
+  g_assert_cmpuint (tea_relay_get_n_rooms (relay->relay), ==, 3);
+  g_assert_cmpuint (bob->error_codes->len, ==, G_N_ELEMENTS (bad));
 }
 
 static void
@@ -502,12 +620,211 @@ test_every_address (void)
   g_resolver_set_default (real);
 }
 
+/* A new session, back in room "tea". */
+static gboolean
+session_changed (gpointer user_data)
+{
+  TeaTestPeer *peer = ((gpointer *) user_data)[0];
+  guint64 old_session = *(guint64 *) ((gpointer *) user_data)[1];
+
+  return tea_test_peer_is_connected (peer) && tea_client_get_session_id (peer->client) != old_session &&
+         tea_client_in_room (peer->client, "tea");
+}
+
+/* After a suspend the relay may have restarted or forgotten us while an
+ * idle client would only notice at its next keepalive (25 s). Told that
+ * the network changed, it checks at once: a fresh socket, a PING, the
+ * relay's RESET, a new session in its rooms. */
+static void
+test_network_changed (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 first_session;
+  gpointer wait[2] = { NULL, &first_session };
+  gint64 start;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  first_session = tea_client_get_session_id (alice->client);
+  wait[0] = alice;
+  tea_test_run_for (500); /* every ack sent: alice is idle */
+
+  /* The relay restarts while alice is idle ("asleep"). */
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_run_for (300);
+  g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, first_session);
+
+  start = g_get_monotonic_time ();
+  tea_client_network_changed (alice->client);
+  g_assert_true (tea_test_wait (session_changed, wait, 5000));
+  g_test_message ("new session %.0f ms after the network change", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
+static gboolean
+press_reconnect_now (gpointer user_data)
+{
+  TeaClient *client = user_data;
+
+  if (tea_client_get_state (client) == TEA_CLIENT_STATE_RECONNECTING)
+    tea_client_reconnect_now (client);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+back_in_room (gpointer peer)
+{
+  return tea_test_peer_is_connected (peer) && tea_client_in_room (((TeaTestPeer *) peer)->client, "tea");
+}
+
+/* "Reconnect now" pressed over and over while the client is already
+ * reconnecting (the desktop client does it when a line is typed, and on
+ * every network change): one attempt, one new session, nothing orphaned. */
+static void
+test_reconnect_now_while_trying (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (GError) error = NULL;
+  GSource *presser;
+  guint64 first_session;
+  gpointer wait[2] = { NULL, &first_session };
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  alice = tea_test_peer_new (port, "alice");
+  tea_test_peer_connect (alice, "tea");
+  wait[0] = alice;
+
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+
+  presser = g_idle_source_new ();
+  g_source_set_priority (presser, G_PRIORITY_DEFAULT);
+  g_source_set_callback (presser, press_reconnect_now, alice->client, NULL);
+  g_source_attach (presser, NULL);
+  first_session = tea_client_get_session_id (alice->client);
+  g_assert_cmpuint (tea_client_say (alice->client, "tea", "anyone?", TEA_TEXT_KIND_MESSAGE), !=, 0);
+  g_assert_true (tea_test_wait (session_changed, wait, 10000));
+  g_source_destroy (presser);
+  g_source_unref (presser);
+  tea_test_run_for (300);
+
+  g_assert_true (back_in_room (alice));
+  g_test_message ("reconnected with %" G_GUINT64_FORMAT " HELLO, %" G_GUINT64_FORMAT " session",
+                  tea_relay_get_stats (relay)->hellos, tea_relay_get_stats (relay)->sessions_created);
+  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
+
+
+/* A network change while an attempt is resolving does not start a second
+ * attempt beside it, and a late lookup never restarts the handshake under
+ * a live session: one session, kept. */
+static void
+test_stale_lookup (void)
+{
+  TeaRelayConfig config;
+  TeaKeypair key;
+  TeaRelay *relay;
+  TeaListener *listener;
+  g_autoptr (GError) error = NULL;
+  const char *addresses[] = { "127.0.0.1", NULL };
+  g_autoptr (GResolver) fake = tea_test_resolver_new ("relay.test", addresses);
+  g_autoptr (GResolver) real = g_resolver_get_default ();
+  g_autoptr (TeaClient) client = NULL;
+  guint64 session;
+  guint16 port;
+
+  tea_relay_config_init (&config);
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
+  port = tea_listener_get_port (listener);
+  g_resolver_set_default (fake);
+  client = tea_client_new ("relay.test", port, "alice");
+  tea_client_connect (client);
+  g_assert_true (tea_test_wait (client_connected, client, 10000));
+  tea_test_run_for (300);
+
+  g_object_unref (listener);
+  g_object_unref (relay);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+
+  /* A slow DNS answer, as on a network that just changed. */
+  tea_test_resolver_set_delay (TEA_TEST_RESOLVER (fake), 1500);
+  tea_client_network_changed (client);
+  {
+    gint64 t0 = g_get_monotonic_time ();
+    while (tea_client_get_state (client) != TEA_CLIENT_STATE_RECONNECTING && g_get_monotonic_time () - t0 < 5000000)
+      g_main_context_iteration (NULL, TRUE);
+    g_test_message ("reconnecting after %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  }
+  tea_test_run_for (100);
+  g_assert_cmpint (tea_client_get_state (client), ==, TEA_CLIENT_STATE_RECONNECTING);
+  tea_test_resolver_set_delay (TEA_TEST_RESOLVER (fake), 0);
+  tea_client_network_changed (client); /* the network settles: another change */
+  g_assert_true (tea_test_wait (client_connected, client, 5000));
+  tea_test_run_for (300);
+  session = tea_client_get_session_id (client);
+  g_test_message ("connected, session %" G_GUINT64_FORMAT ", relay has %u sessions", session, tea_relay_get_n_sessions (relay));
+  tea_test_run_for (2500);
+  g_test_message ("later: state %d, session %" G_GUINT64_FORMAT ", relay has %u sessions, created %" G_GUINT64_FORMAT,
+                  tea_client_get_state (client), tea_client_get_session_id (client), tea_relay_get_n_sessions (relay),
+                  (guint64) tea_relay_get_stats (relay)->sessions_created);
+  g_assert_cmpuint (tea_client_get_session_id (client), ==, session);
+  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
+  g_resolver_set_default (real);
+  g_object_unref (listener);
+  g_object_unref (relay);
+  tea_relay_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tea/relay/chat-order", test_chat_order);
   g_test_add_func ("/tea/relay/every-address", test_every_address);
+  g_test_add_func ("/tea/relay/stale-lookup", test_stale_lookup);
+  g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);
@@ -515,6 +832,8 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/relay/flood", test_flood);
   g_test_add_func ("/tea/relay/limits", test_limits);
   g_test_add_func ("/tea/relay/room-full", test_room_full);
+  g_test_add_func ("/tea/relay/rooms-on-server", test_rooms_on_server);
+  g_test_add_func ("/tea/relay/room-name-rules", test_room_name_rules);
   g_test_add_func ("/tea/relay/edit-delete", test_edit_delete);
   g_test_add_func ("/tea/relay/list-and-names", test_list_and_names);
   g_test_add_func ("/tea/relay/roaming", test_roaming);
@@ -522,5 +841,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/tea/relay/catch-up/gap", GUINT_TO_POINTER (3), test_catch_up);
   g_test_add_func ("/tea/relay/shutdown-notice", test_shutdown_notice);
   g_test_add_func ("/tea/relay/restart", test_restart);
+  g_test_add_func ("/tea/relay/reconnect-now-while-trying", test_reconnect_now_while_trying);
   return g_test_run ();
 }

@@ -205,6 +205,42 @@ test_forged_reset_ignored (void)
   g_assert_true (tea_test_wait (session_changed, wait, 10000));
 }
 
+/* The resume token cannot be kept (here a file stands where its directory
+ * should be): the client says so in its log, and works on. Run in a
+ * subprocess so that the warning, fatal in tests, can be let through and
+ * read back. */
+static void
+test_resume_file_unwritable (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *tmp = g_dir_make_tmp ("teahouse-resume-XXXXXX", &error);
+      g_autofree char *blocker = g_build_filename (tmp, "state", NULL);
+      g_autofree char *resume = g_build_filename (blocker, "resume-alice", NULL);
+      g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
+      g_autoptr (TeaTestPeer) alice = tea_test_peer_new (relay->port, "alice");
+      g_autoptr (TeaTestPeer) bob = tea_test_peer_new (relay->port, "bob");
+
+      g_assert_no_error (error);
+      g_assert_true (g_file_set_contents (blocker, "not a directory\n", -1, NULL));
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      tea_client_set_resume_file (alice->client, resume);
+      tea_test_peer_connect (alice, "tea");
+      tea_test_peer_connect (bob, "tea");
+      g_assert_cmpuint (tea_client_say (alice->client, "tea", "no token kept", TEA_TEXT_KIND_MESSAGE), !=, 0);
+      tea_test_peer_wait_count (bob, "MESSAGE", "alice no token kept", 1);
+      g_assert_false (g_file_test (resume, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (g_remove (blocker), ==, 0);
+      g_assert_cmpint (g_rmdir (tmp), ==, 0);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*WARNING*Could not keep the resume token*state*Not a directory*");
+  g_test_trap_assert_stderr_unmatched ("*CRITICAL*");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -213,5 +249,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/security/changed-key-refused", test_changed_key_refused);
   g_test_add_func ("/tea/security/link-pins-in-advance", test_link_pins_in_advance);
   g_test_add_func ("/tea/security/forged-reset-ignored", test_forged_reset_ignored);
+  g_test_add_func ("/tea/security/resume-file-unwritable", test_resume_file_unwritable);
   return g_test_run ();
 }

@@ -4,10 +4,10 @@
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdlib.h>
 
 #include "tea-cli.h"
+#include "tea-i18n.h"
 #include "tea-link.h"
 
 int
@@ -38,10 +38,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  tea_i18n_init ();
   g_set_prgname ("teahouse-cli");
 
   /* Translators: the argument placeholder in "teahouse-cli [OPTION…] NICK" */

@@ -22,6 +22,8 @@ struct _TeaCli
   char *room;             /* the current room */
   GQueue pending_lines;   /* char *, before the room is joined */
   gboolean joining;       /* the first room's JOIN is not answered yet */
+  gboolean rejoining;     /* reconnected; the current room not back yet */
+  char *wanted_room;      /* asked for by /join: becomes current when joined */
   GHashTable *in_flight;  /* req ids we wait for before quitting at EOF */
   gboolean input_done;
   gboolean quit_sent;
@@ -97,7 +99,7 @@ tea_cli_format_event (const char *room, gboolean show_room, const TeaEvent *even
     case TEA_EVENT_ACTION:
       return g_strdup_printf ("%s * %s %s", prefix, nick, text);
     case TEA_EVENT_EDIT:
-      /* Translators: shown before a corrected message */
+      /* Translators: marks a message its author corrected */
       return g_strdup_printf ("%s <%s> %s %s", prefix, nick, _("(edited)"), text);
     case TEA_EVENT_DELETE:
       return g_strdup_printf ("%s -!- %s", prefix, _("A message was deleted"));
@@ -160,8 +162,8 @@ print_names (TeaCli *cli, const TeaMessage *msg)
         g_string_append_c (names, ' ');
       g_string_append_len (names, nick.str, nick.len);
       if (flags & TEA_MEMBER_FLAG_UNENCRYPTED)
-        /* Translators: marks a member whose client does not encrypt */
-        g_string_append (names, _("(unencrypted)"));
+        /* Translators: after a nickname: this member's client does not encrypt */
+        g_string_append_printf (names, " %s", _("(unencrypted)"));
     }
   /* Translators: followed by the list of nicknames in the room */
   print_notice (cli, _("In the room: %s"), names->str);
@@ -189,12 +191,21 @@ print_rooms (TeaCli *cli, const TeaMessage *msg)
 static void
 send_line (TeaCli *cli, const char *line);
 
+/* Lines wait (in order, commands too) until the first room is joined, and
+ * while the connection is down until the room is rejoined: sent before,
+ * they would be lost. */
+static gboolean
+can_send_now (TeaCli *cli)
+{
+  return !cli->joining && !cli->rejoining && tea_client_get_state (cli->client) == TEA_CLIENT_STATE_CONNECTED;
+}
+
 static void
 flush_pending_lines (TeaCli *cli)
 {
   char *line;
 
-  while (!cli->joining && (line = g_queue_pop_head (&cli->pending_lines)))
+  while (can_send_now (cli) && (line = g_queue_pop_head (&cli->pending_lines)))
     {
       send_line (cli, line);
       g_free (line);
@@ -226,9 +237,12 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
       detail = tea_str_dup (msg->error.detail);
       if (*detail)
         /* Translators: an error sentence, then what it is about (e.g. a nickname) */
-        print_notice (cli, _("%s: %s"), tea_code_describe (msg->error.code), detail);
+        print_notice (cli, C_("error and what it is about", "%s: %s"), tea_code_describe (msg->error.code), detail);
       else
         print_notice (cli, "%s", tea_code_describe (msg->error.code));
+      /* Perhaps the answer to our rejoin: either way, stop holding lines
+       * for it (they will be refused, visibly, rather than wait forever). */
+      cli->rejoining = FALSE;
       if (cli->joining && !tea_client_in_room (cli->client, cli->room))
         {
           /* The room could not be joined: what was typed for it goes nowhere. */
@@ -238,12 +252,24 @@ on_message (TeaClient *client, gpointer msg_ptr, gpointer user_data)
         }
       break;
     case TEA_MSG_JOINED:
-      cli->joining = FALSE;
-      g_free (cli->room);
-      cli->room = tea_str_dup (msg->joined.room);
-      text = tea_str_dup (msg->joined.topic);
-      if (*text)
-        print_notice (cli, _("Topic of %s: %s"), cli->room, text);
+      {
+        g_autofree char *name = tea_str_dup (msg->joined.room);
+
+        /* The room asked for becomes current; rooms rejoined after a
+         * reconnection leave the current one as it is. */
+        if (cli->joining || (cli->wanted_room && tea_names_equal (name, -1, cli->wanted_room, -1)))
+          {
+            g_free (cli->room);
+            cli->room = g_strdup (name);
+            g_clear_pointer (&cli->wanted_room, g_free);
+          }
+        if (cli->room && tea_names_equal (name, -1, cli->room, -1))
+          cli->rejoining = FALSE;
+        cli->joining = FALSE;
+        text = tea_str_dup (msg->joined.topic);
+        if (*text)
+          print_notice (cli, _("Topic of %s: %s"), name, text);
+      }
       break;
     case TEA_MSG_NAMES_REPLY:
       print_names (cli, msg);
@@ -301,9 +327,19 @@ on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
     case TEA_CLIENT_STATE_CONNECTED:
       /* Translators: %s is the server's address */
       print_notice (cli, _("Connected to %s"), tea_client_get_host (client));
+      flush_pending_lines (cli);
       break;
     case TEA_CLIENT_STATE_RECONNECTING:
-      print_notice (cli, _("Connection lost (%s); reconnecting…"), error ? error->message : "");
+      if (error)
+        print_notice (cli, _("Connection lost (%s); reconnecting…"), error->message);
+      else
+        print_notice (cli, "%s", _("Connection lost; reconnecting…"));
+      /* Answers to what was in flight will not come: the room's catch-up
+       * shows what arrived. */
+      if (g_hash_table_size (cli->in_flight) > 0)
+        print_notice (cli, "%s", _("What you sent just before may not have arrived; it shows in the room if it did"));
+      g_hash_table_remove_all (cli->in_flight);
+      cli->rejoining = cli->room != NULL;
       break;
     case TEA_CLIENT_STATE_FAILED:
       g_printerr ("teahouse-cli: %s\n", error ? error->message : _("Connection failed"));
@@ -354,7 +390,11 @@ run_command (TeaCli *cli, const char *line)
   const char *room = cli->room;
 
   if (g_str_equal (command, "join") && *rest)
-    track (cli, tea_client_join (cli->client, rest, 0));
+    {
+      g_free (cli->wanted_room);
+      cli->wanted_room = g_strdup (rest);
+      track (cli, tea_client_join (cli->client, rest, 0));
+    }
   else if (g_str_equal (command, "part") && room)
     track (cli, tea_client_part (cli->client, room, rest));
   else if (g_str_equal (command, "nick") && *rest)
@@ -419,10 +459,7 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_strchomp (line);
-  /* Until the first room is joined every line waits, commands too: they
-   * need the connection (sent before it they would be lost), and must keep
-   * their order with the text around them. */
-  if (*line && !cli->joining)
+  if (*line && can_send_now (cli) && g_queue_is_empty (&cli->pending_lines))
     send_line (cli, line);
   else if (*line && g_queue_get_length (&cli->pending_lines) < MAX_PENDING_LINES)
     g_queue_push_tail (&cli->pending_lines, g_steal_pointer (&line));
@@ -472,12 +509,14 @@ tea_cli_free (TeaCli *cli)
   g_hash_table_unref (cli->in_flight);
   g_queue_clear_full (&cli->pending_lines, g_free);
   g_free (cli->room);
+  g_free (cli->wanted_room);
   g_free (cli);
 }
 
 int
 tea_cli_run (TeaCli *cli)
 {
+  tea_client_watch_network (cli->client);
   tea_client_connect (cli->client);
   read_next_line (cli);
   g_main_loop_run (cli->loop);

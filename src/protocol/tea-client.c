@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <sodium.h>
 
@@ -8,6 +9,7 @@
 #include "tea-code.h"
 #include "tea-fingerprint.h"
 #include "tea-names.h"
+#include "tea-network-watch.h"
 #include "tea-noise.h"
 #include "tea-packet.h"
 #include "tea-random.h"
@@ -85,6 +87,7 @@ struct _TeaClient
   guint32 next_req_id;
 
   GHashTable *rooms; /* key -> Room */
+  TeaNetworkWatch *network_watch;
 };
 
 enum {
@@ -330,7 +333,12 @@ check_server_key (TeaClient *client, const guint8 *key)
       g_autoptr (GError) error = NULL;
 
       if (!tea_known_servers_remember (client->known, client->host, client->port, fingerprint, &error))
-        g_warning (_("Could not remember the server key: %s"), error->message);
+        {
+          /* Trusted for this connection, but not pinned: server-key would
+           * have the user told it is remembered, which is not true. */
+          g_warning (_("Could not remember the server key: %s"), error->message);
+          return TRUE;
+        }
     }
   if (first_time)
     g_signal_emit (client, signals[SIGNAL_SERVER_KEY], 0, fingerprint, !replaced);
@@ -540,20 +548,30 @@ send_join (TeaClient *client, Room *room)
   return send_message (client, &msg);
 }
 
+/* Without the token on disk, a restarted client cannot take its session
+ * back: its rooms see it leave and join again. Worth a warning in the log,
+ * not a failure. */
 static void
 save_resume_token (TeaClient *client)
 {
   g_autofree char *dir = NULL;
   g_autofree char *hex = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (client->resume_file == NULL)
     return;
   dir = g_path_get_dirname (client->resume_file);
   hex = g_malloc (TEA_RESUME_TOKEN_LEN * 2 + 1);
   sodium_bin2hex (hex, TEA_RESUME_TOKEN_LEN * 2 + 1, client->resume_token, TEA_RESUME_TOKEN_LEN);
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL))
-    g_debug ("could not keep the resume token in %s", client->resume_file);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_warning ("Could not keep the resume token: cannot create %s: %s", dir, g_strerror (saved_errno));
+    }
+  else if (!g_file_set_contents_full (client->resume_file, hex, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    {
+      g_warning ("Could not keep the resume token: %s", error->message);
+    }
   sodium_memzero (hex, strlen (hex));
 }
 
@@ -812,6 +830,11 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (client->step != HANDSHAKE_RESOLVING)
+    {
+      g_resolver_free_addresses (addresses);
+      return;
+    }
   if (addresses == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Cannot find the server “%s”: %s"), client->host, error->message);
@@ -866,6 +889,9 @@ start_attempt (TeaClient *client)
   client->step = HANDSHAKE_RESOLVING;
   client->attempt_deadline = g_get_monotonic_time () +
                              (client->ever_connected ? ATTEMPT_TIMEOUT_US : client->connect_timeout_us);
+  /* A lookup of an earlier attempt must not complete into this one. */
+  if (client->cancellable)
+    g_cancellable_cancel (client->cancellable);
   g_clear_object (&client->cancellable);
   client->cancellable = g_cancellable_new ();
   g_resolver_lookup_by_name_async (resolver, client->host, client->cancellable, on_resolved, g_object_ref (client));
@@ -941,6 +967,9 @@ tea_client_dispose (GObject *object)
 {
   TeaClient *client = TEA_CLIENT (object);
 
+  if (client->network_watch)
+    g_signal_handlers_disconnect_by_data (client->network_watch, client);
+  g_clear_object (&client->network_watch);
   if (client->cancellable)
     g_cancellable_cancel (client->cancellable);
   close_socket (client);
@@ -1040,7 +1069,8 @@ tea_client_class_init (TeaClientClass *klass)
    * @first_time: TRUE on first contact, FALSE when a changed key was
    *   accepted on request
    *
-   * A relay key was pinned.
+   * A relay key was pinned: remembered in the known-servers file, if the
+   * client has one (if that fails, a warning is logged instead).
    */
   signals[SIGNAL_SERVER_KEY] = g_signal_new ("server-key", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
@@ -1173,6 +1203,11 @@ tea_client_reconnect_now (TeaClient *client)
 {
   if (client->state != TEA_CLIENT_STATE_RECONNECTING && client->state != TEA_CLIENT_STATE_FAILED)
     return;
+  /* Already trying: starting over would throw away a handshake (and a
+   * session the relay made for it) that may be one datagram from done.
+   * Only the wait before an attempt is skipped. */
+  if (client->step != HANDSHAKE_IDLE)
+    return;
   if (client->state == TEA_CLIENT_STATE_FAILED)
     set_state (client, TEA_CLIENT_STATE_RECONNECTING);
   client->reconnect_at = g_get_monotonic_time ();
@@ -1194,6 +1229,37 @@ tea_client_rebind (TeaClient *client, GError **error)
       arm_timer (client);
     }
   return TRUE;
+}
+
+void
+tea_client_network_changed (TeaClient *client)
+{
+  g_autoptr (GError) error = NULL;
+
+  switch (client->state)
+    {
+    case TEA_CLIENT_STATE_CONNECTED:
+      /* The socket's source address may be gone, and after a suspend the
+       * relay may have forgotten us: a fresh socket and a PING tell within
+       * a round trip (a RESET brings a new session at once). */
+      if (!tea_client_rebind (client, &error))
+        lose_session (client, TEA_CLIENT_ERROR_NETWORK, TRUE);
+      break;
+    case TEA_CLIENT_STATE_RECONNECTING:
+      tea_client_reconnect_now (client);
+      break;
+    default:
+      break;
+    }
+}
+
+void
+tea_client_watch_network (TeaClient *client)
+{
+  if (client->network_watch)
+    return;
+  client->network_watch = tea_network_watch_new ();
+  g_signal_connect_swapped (client->network_watch, "changed", G_CALLBACK (tea_client_network_changed), client);
 }
 
 TeaClientState

@@ -64,6 +64,13 @@ void tea_client_disconnect (TeaClient *client, const char *reason);
 void tea_client_reconnect_now (TeaClient *client);
 /* Moves to a new local socket (a new port), as after a network change. */
 gboolean tea_client_rebind (TeaClient *client, GError **error);
+/* The network changed or the computer woke up: check the session now
+ * instead of at the next keepalive (or retry now if reconnecting). */
+void tea_client_network_changed (TeaClient *client);
+/* Calls tea_client_network_changed() by itself whenever the network
+ * changes or the computer resumes (TeaNetworkWatch). For real clients;
+ * tests leave it off. */
+void tea_client_watch_network (TeaClient *client);
 
 TeaClientState tea_client_get_state (TeaClient *client);
 const GError *tea_client_get_error (TeaClient *client);

@@ -53,8 +53,8 @@ tea_code_describe (guint code)
     case TEA_CODE_UNKNOWN_REQUEST:
       return _("The server does not understand this request");
     case TEA_CODE_QUIT:
-      /* Translators: why a session ended: the user quit */
-      return _("Left");
+      /* Translators: why a session ended: the person chose to quit */
+      return _("Left the chat");
     case TEA_CODE_SERVER_SHUTDOWN:
       return _("The server is shutting down");
     case TEA_CODE_IDLE_TIMEOUT:
@@ -111,8 +111,9 @@ tea_event_describe (const TeaEvent *event)
       if (event->code == TEA_CODE_IDLE_TIMEOUT)
         /* Translators: someone's connection went silent and the server dropped them */
         return g_strdup_printf (_("%s timed out"), nick);
-      /* Translators: %s is a nickname, then the reason, e.g. "could not keep up" */
-      return g_strdup_printf (_("%s was disconnected: %s"), nick, tea_code_describe (event->code));
+      /* Translators: a nickname, then the reason as a sentence, e.g.
+       * "The connection could not keep up with the room" */
+      return g_strdup_printf (_("%s was disconnected. %s."), nick, tea_code_describe (event->code));
     case TEA_EVENT_NICK:
       {
         g_autofree char *new_nick = dup_str (event->new_nick);

@@ -603,6 +603,11 @@ receive_stream_frame (TeaConn *conn, const TeaFrame *frame, gint64 now_us)
   guint64 seq = frame->stream.seq;
   InFrame *slot;
 
+  /* Once closing (e.g. a message went over the cap), the stream is over:
+   * a later fragment would otherwise finish the message that was cut,
+   * and deliver it with the refused fragment missing. */
+  if (conn->state != TEA_CONN_OPEN)
+    return TRUE;
   if (seq < conn->recv_next_seq)
     {
       conn->stats.duplicate_frames++;

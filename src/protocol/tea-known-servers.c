@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
@@ -102,7 +103,11 @@ save (TeaKnownServers *known, GError **error)
                             (char *) g_hash_table_lookup (known->entries, keys->pdata[i]));
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("Cannot create “%s”"), dir);
+      int saved_errno = errno;
+      g_autofree char *what = g_strdup_printf (_("Cannot create “%s”"), dir);
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   C_("error and its reason", "%s: %s"), what, g_strerror (saved_errno));
       return FALSE;
     }
   return g_file_set_contents_full (known->path, out->str, out->len,

@@ -68,7 +68,7 @@ tea_link_parse (const char *uri, GError **error)
       g_uri_get_host (parsed) == NULL || *g_uri_get_host (parsed) == '\0')
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a Teahouse link (teahouse://host:port/room)"), uri);
+                   _("“%s” is not a Teahouse link (teahouse://HOST:PORT/ROOM)"), uri);
       return NULL;
     }
   link->host = g_strdup (g_uri_get_host (parsed));
