@@ -29,11 +29,11 @@ def number(value, name, minimum=0.0):
 
 
 def check_stats(stats, name):
-    for key in ("n", "mean_ms", "p50_ms", "p95_ms", "max_ms", "over_25ms"):
+    for key in ("n", "mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "over_25ms"):
         number(stats.get(key), "%s.%s" % (name, key))
     if stats["over_25ms"] > stats["n"]:
         fail("%s: more late frames than frames" % name)
-    if stats["n"] and not stats["p50_ms"] <= stats["p95_ms"] <= stats["max_ms"]:
+    if stats["n"] and not stats["p50_ms"] <= stats["p95_ms"] <= stats["p99_ms"] <= stats["max_ms"]:
         fail("%s: percentiles out of order" % name)
 
 
@@ -85,6 +85,11 @@ def main():
         number(figures[name]["rows"], name + ".rows", 1)
     for name in ("jump_top", "jump_bottom"):
         number(figures[name]["reached_ms"], name + ".reached_ms")
+    idle = figures.get("idle")
+    if not isinstance(idle, dict):
+        fail("idle missing")
+    number(idle.get("seconds"), "idle.seconds", 1)
+    number(idle.get("frames"), "idle.frames")
     print("# figures are well-formed")
 
 
