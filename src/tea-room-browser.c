@@ -28,6 +28,7 @@ struct _TeaRoomBrowser
   GtkButton *join_button;
   GtkSearchEntry *search_entry;
   GtkStack *stack;
+  GtkSpinner *loading_spinner;
   GtkLabel *loading_label;
   GtkListView *list_view;
 };
@@ -104,6 +105,9 @@ static void
 set_loading (TeaRoomBrowser *browser, gboolean loading)
 {
   browser->loading = loading;
+  /* A spinner spins (and the window paints every frame) even on a page
+   * that is not shown: only while loading. */
+  gtk_spinner_set_spinning (browser->loading_spinner, loading);
   g_clear_handle_id (&browser->slow_source, g_source_remove);
   if (loading)
     {
@@ -468,6 +472,7 @@ tea_room_browser_class_init (TeaRoomBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, join_button);
   gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, search_entry);
   gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, stack);
+  gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, loading_label);
   gtk_widget_class_bind_template_child (widget_class, TeaRoomBrowser, list_view);
   gtk_widget_class_bind_template_callback (widget_class, on_refresh_clicked);

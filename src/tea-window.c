@@ -498,6 +498,15 @@ show_banner (TeaWindow *window, const char *text, gboolean busy, gboolean can_re
   gtk_revealer_set_reveal_child (window->banner_revealer, TRUE);
 }
 
+/* A spinner keeps the frame clock running, hidden or not: stop it once
+ * the banner has slid away, or the window paints 60 times a second. */
+static void
+on_banner_revealed (TeaWindow *window)
+{
+  if (!gtk_revealer_get_child_revealed (window->banner_revealer))
+    gtk_spinner_set_spinning (window->banner_spinner, FALSE);
+}
+
 static void update_connection (TeaWindow *window);
 
 static gboolean
@@ -1064,6 +1073,7 @@ tea_window_init (TeaWindow *window)
   setup_message_view (window);
   setup_actions (window);
   g_signal_connect_swapped (window->stack, "notify::visible-child-name", G_CALLBACK (on_page_changed), window);
+  g_signal_connect_swapped (window->banner_revealer, "notify::child-revealed", G_CALLBACK (on_banner_revealed), window);
   on_page_changed (window);
   g_signal_connect_swapped (window, "notify::is-active", G_CALLBACK (update_active), window);
   g_signal_connect_swapped (window, "notify::visible", G_CALLBACK (update_active), window);
