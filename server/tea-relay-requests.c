@@ -226,10 +226,16 @@ send_catch_up (TeaRelay *relay, TeaSession *session, TeaRoom *room,
     {
       from = MIN (join->join.last_seq + 1, last + 1);
     }
+  else if (join->join.epoch != 0 && join->join.last_seq > 0)
+    {
+      /* A member of an earlier room of that name (the relay restarted, or
+       * the room emptied): what that room had is gone, but everything of
+       * this one happened while the member was away. */
+      send_gap (relay, session, room, 0, 0, TEA_GAP_REASON_HISTORY_RESET);
+      from = 1;
+    }
   else
     {
-      if (join->join.epoch != 0 && join->join.epoch != room->epoch && join->join.last_seq > 0)
-        send_gap (relay, session, room, 0, 0, TEA_GAP_REASON_HISTORY_RESET);
       /* `history` events before the newest, and the newest: for a new
        * member that is its own JOIN, so it always sees where it came in. */
       from = last > join->join.history ? last - join->join.history : 1;

@@ -609,6 +609,7 @@ test_restart (void)
   TeaListener *listener;
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
+  g_autoptr (TeaTestPeer) carol = NULL;
   g_autoptr (GError) error = NULL;
   guint16 port;
 
@@ -620,6 +621,8 @@ test_restart (void)
   port = tea_listener_get_port (listener);
   alice = tea_test_peer_new (port, "alice");
   tea_test_peer_connect (alice, "tea");
+  carol = tea_test_peer_new (port, "carol");
+  tea_test_peer_connect (carol, "tea");
 
   /* The relay dies without a word (no shutdown notice) and comes back on
    * the same port with the same key. */
@@ -637,6 +640,16 @@ test_restart (void)
   g_assert_cmpuint (tea_relay_get_stats (relay)->resets_sent, >=, 1);
   g_assert_true (tea_test_wait (tea_test_peer_is_connected, alice, 5000));
   g_assert_true (tea_test_peer_has_message (alice, "GAP tea 0 0 2"));
+
+  /* Carol comes back after the room was made again and used: she is told
+   * the old room is gone, and gets all of the new one, which happened
+   * while she was away. */
+  tea_client_say (alice->client, "tea", "back", TEA_TEXT_KIND_MESSAGE);
+  tea_test_peer_wait_count (bob, "MESSAGE", "alice back", 1);
+  tea_client_network_changed (carol->client);
+  tea_test_peer_wait_count (carol, "MESSAGE", "alice back", 1);
+  g_assert_true (tea_test_peer_has_message (carol, "GAP tea 0 0 2"));
+  g_assert_cmpuint (tea_test_peer_count (carol, "JOIN", "bob"), ==, 1);
   g_object_unref (listener);
   g_object_unref (relay);
   tea_relay_config_clear (&config);
