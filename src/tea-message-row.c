@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "tea-message-row.h"
+#include "tea-wrap-bin.h"
 #include "tea-window.h"
 
 #define N_COLORS 8
@@ -506,17 +507,12 @@ tea_message_row_init (TeaMessageRow *row)
   row->body = label_with_class ("body");
   gtk_label_set_wrap (row->body, TRUE);
   gtk_label_set_wrap_mode (row->body, PANGO_WRAP_WORD_CHAR);
-  /* A wrapping label's minimum width is its text laid out as narrow as it
-   * goes: with word-char wrapping, one character a line, which costs Pango
-   * tens of milliseconds for a long line (10-30 ms for 300-1,600 chars).
-   * Every row bound is measured so. 16 characters is still far narrower
-   * than the message column ever gets, so nothing wraps differently. */
-  gtk_label_set_width_chars (row->body, 16);
   gtk_widget_set_hexpand (GTK_WIDGET (row->body), TRUE);
   g_signal_connect (row->body, "activate-link", G_CALLBACK (on_activate_link), NULL);
   build_status (row);
   gtk_box_append (GTK_BOX (column), row->header);
-  gtk_box_append (GTK_BOX (column), GTK_WIDGET (row->body));
+  /* Measured only for its height at the width it gets (see TeaWrapBin). */
+  gtk_box_append (GTK_BOX (column), tea_wrap_bin_new (GTK_WIDGET (row->body)));
   gtk_box_append (GTK_BOX (column), row->status_box);
   gtk_widget_set_hexpand (column, TRUE);
   gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->avatar));
