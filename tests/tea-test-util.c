@@ -33,30 +33,58 @@ tea_test_run_for (guint ms)
   tea_test_wait (never, NULL, ms);
 }
 
+static void
+relay_listen (TeaTestRelay *t, guint16 port)
+{
+  g_autoptr (GError) error = NULL;
+
+  t->relay = tea_relay_new (&t->config, &t->key, g_get_monotonic_time ());
+  t->listener = tea_listener_new (t->relay);
+  g_assert_true (tea_listener_listen (t->listener, "127.0.0.1", port, &error));
+  g_assert_no_error (error);
+  t->port = tea_listener_get_port (t->listener);
+}
+
 TeaTestRelay *
 tea_test_relay_new (const TeaRelayConfig *config)
 {
   TeaTestRelay *t = g_new0 (TeaTestRelay, 1);
-  TeaRelayConfig defaults;
-  TeaKeypair key;
-  g_autoptr (GError) error = NULL;
 
-  tea_relay_config_init (&defaults);
-  tea_keypair_generate (&key);
-  t->relay = tea_relay_new (config ? config : &defaults, &key, g_get_monotonic_time ());
-  t->listener = tea_listener_new (t->relay);
-  g_assert_true (tea_listener_listen (t->listener, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  t->port = tea_listener_get_port (t->listener);
-  tea_relay_config_clear (&defaults);
+  if (config)
+    tea_relay_config_copy (&t->config, config);
+  else
+    tea_relay_config_init (&t->config);
+  tea_keypair_generate (&t->key);
+  relay_listen (t, 0);
   return t;
+}
+
+void
+tea_test_relay_stop (TeaTestRelay *t)
+{
+  g_clear_object (&t->listener);
+  g_clear_object (&t->relay);
+}
+
+void
+tea_test_relay_start_again (TeaTestRelay *t)
+{
+  g_assert_null (t->relay);
+  relay_listen (t, t->port);
+}
+
+void
+tea_test_relay_restart (TeaTestRelay *t)
+{
+  tea_test_relay_stop (t);
+  tea_test_relay_start_again (t);
 }
 
 void
 tea_test_relay_free (TeaTestRelay *t)
 {
-  g_object_unref (t->listener);
-  g_object_unref (t->relay);
+  tea_test_relay_stop (t);
+  tea_relay_config_clear (&t->config);
   g_free (t);
 }
 

@@ -22,13 +22,21 @@ void tea_test_run_for (guint ms);
 
 typedef struct
 {
-  TeaRelay *relay;
-  TeaListener *listener;
+  TeaRelay *relay;       /* NULL while stopped */
+  TeaListener *listener; /* NULL while stopped */
   guint16 port;
+  TeaKeypair key;
+  TeaRelayConfig config;
 } TeaTestRelay;
 
-/* config NULL: defaults. */
+/* An in-process relay on a free loopback port; config NULL: defaults. */
 TeaTestRelay *tea_test_relay_new (const TeaRelayConfig *config);
+/* The relay gone without a word (its memory with it), as if it crashed. */
+void tea_test_relay_stop (TeaTestRelay *relay);
+/* A new relay with the same key and config on the same port. */
+void tea_test_relay_start_again (TeaTestRelay *relay);
+/* Both: a restart clients only notice by their next packet. */
+void tea_test_relay_restart (TeaTestRelay *relay);
 void tea_test_relay_free (TeaTestRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TeaTestRelay, tea_test_relay_free)
 

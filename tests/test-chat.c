@@ -495,32 +495,18 @@ test_catch_up_after_outage (void)
 static void
 test_lines_across_relay_restart (void)
 {
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaChat) chat = NULL;
-  g_autoptr (GError) error = NULL;
   TeaRoom *room;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  chat = connect_chat (port, "alice", "tea", &room);
+  chat = connect_chat (relay->port, "alice", "tea", &room);
 
-  g_object_unref (listener);
-  g_object_unref (relay);
+  tea_test_relay_stop (relay);
   tea_chat_send (chat, room, "into the void", NULL);
   tea_test_run_for (200);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
-  bob = tea_test_peer_new (port, "bob");
+  tea_test_relay_start_again (relay);
+  bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (bob, "tea");
   tea_client_network_changed (tea_chat_get_client (chat));
   g_assert_true (tea_test_wait (is_reconnecting, chat, 5000) || chat_connected (chat));
@@ -531,9 +517,6 @@ test_lines_across_relay_restart (void)
   wait_line (room, "after the restart", TEA_CHAT_MESSAGE_DELIVERED);
   tea_test_peer_wait_count (bob, "MESSAGE", "after the restart", 1);
   g_assert_cmpuint (tea_test_peer_count (bob, "MESSAGE", "into the void"), ==, 0);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
 }
 
 

@@ -436,38 +436,24 @@ test_script (void)
 static void
 test_relay_restart (void)
 {
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (Home) home = home_new ();
-  g_autoptr (GError) error = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (Child) cli = NULL;
   g_autofree char *server = NULL;
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  server = server_arg (port);
+  server = server_arg (relay->port);
   cli = cli_start (home, "--server", server, "--room", "tea", "alice", NULL);
   child_wait_output (cli, "In the room", 1);
 
-  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  tea_relay_shutdown (relay->relay, g_get_monotonic_time ());
   child_wait_output (cli, "reconnecting", 1);
-  g_object_unref (listener);
-  g_object_unref (relay);
+  tea_test_relay_stop (relay);
   cli_write (cli, "typed while it was down\n");
   tea_test_run_for (300);
 
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
-  bob = tea_test_peer_new (port, "bob");
+  tea_test_relay_start_again (relay);
+  bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (bob, "tea");
   tea_test_peer_wait_count (bob, "MESSAGE", "typed while it was down", 1);
   assert_printed (cli, "-!- \\[tea\\] The room was restarted; .*");
@@ -476,9 +462,6 @@ test_relay_restart (void)
   cli_write (cli, "/quit\n");
   child_wait_exit (cli, 10000);
   child_assert_status (cli, 0);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
 }
 
 static void
@@ -771,27 +754,16 @@ test_bad_arguments (void)
 static void
 test_room_after_reconnect (void)
 {
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (Home) home = home_new ();
-  g_autoptr (GError) error = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (Child) cli = NULL;
   g_autofree char *server = NULL;
   const char *first = "tea";
   const char *second = "coffee";
   g_autofree char *join = g_strdup_printf ("/join %s\n", second);
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  server = server_arg (port);
+  server = server_arg (relay->port);
   cli = cli_start (home, "--server", server, "--room", first, "alice", NULL);
   child_wait_output (cli, "In the room", 1);
   cli_write (cli, join);
@@ -799,15 +771,11 @@ test_room_after_reconnect (void)
   cli_write (cli, "before\n");
   child_wait_output (cli, "before", 1);
 
-  tea_relay_shutdown (relay, g_get_monotonic_time ());
+  tea_relay_shutdown (relay->relay, g_get_monotonic_time ());
   child_wait_output (cli, "reconnecting", 1);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_relay_restart (relay);
   child_wait_output (cli, "In the room", 4);
-  bob = tea_test_peer_new (port, "bob");
+  bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (bob, first);
   tea_client_join (bob->client, second, 0);
   tea_test_run_for (300);
@@ -829,9 +797,6 @@ test_room_after_reconnect (void)
   }
   cli_write (cli, "/quit\n");
   child_wait_exit (cli, 10000);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
 }
 
 int

@@ -603,41 +603,26 @@ test_shutdown_notice (void)
 static void
 test_restart (void)
 {
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (TeaTestPeer) alice = NULL;
   g_autoptr (TeaTestPeer) bob = NULL;
   g_autoptr (TeaTestPeer) carol = NULL;
-  g_autoptr (GError) error = NULL;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  alice = tea_test_peer_new (port, "alice");
+  alice = tea_test_peer_new (relay->port, "alice");
   tea_test_peer_connect (alice, "tea");
-  carol = tea_test_peer_new (port, "carol");
+  carol = tea_test_peer_new (relay->port, "carol");
   tea_test_peer_connect (carol, "tea");
 
   /* The relay dies without a word (no shutdown notice) and comes back on
    * the same port with the same key. */
-  g_object_unref (listener);
-  g_object_unref (relay);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_relay_restart (relay);
 
   /* Alice's next packet draws a stateless reset; she reconnects at once. */
-  bob = tea_test_peer_new (port, "bob");
+  bob = tea_test_peer_new (relay->port, "bob");
   tea_test_peer_connect (bob, "tea");
   tea_client_say (alice->client, "tea", "anyone?", TEA_TEXT_KIND_MESSAGE);
   tea_test_peer_wait_count (bob, "JOIN", "alice", 1);
-  g_assert_cmpuint (tea_relay_get_stats (relay)->resets_sent, >=, 1);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->resets_sent, >=, 1);
   g_assert_true (tea_test_wait (tea_test_peer_is_connected, alice, 5000));
   g_assert_true (tea_test_peer_has_message (alice, "GAP tea 0 0 2"));
 
@@ -650,9 +635,6 @@ test_restart (void)
   tea_test_peer_wait_count (carol, "MESSAGE", "alice back", 1);
   g_assert_true (tea_test_peer_has_message (carol, "GAP tea 0 0 2"));
   g_assert_cmpuint (tea_test_peer_count (carol, "JOIN", "bob"), ==, 1);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
 }
 
 static gboolean
@@ -706,35 +688,20 @@ session_changed (gpointer user_data)
 static void
 test_network_changed (void)
 {
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (TeaTestPeer) alice = NULL;
-  g_autoptr (GError) error = NULL;
   guint64 first_session;
   gpointer wait[2] = { NULL, &first_session };
   gint64 start;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  alice = tea_test_peer_new (port, "alice");
+  alice = tea_test_peer_new (relay->port, "alice");
   tea_test_peer_connect (alice, "tea");
   first_session = tea_client_get_session_id (alice->client);
   wait[0] = alice;
   tea_test_run_for (500); /* every ack sent: alice is idle */
 
   /* The relay restarts while alice is idle ("asleep"). */
-  g_object_unref (listener);
-  g_object_unref (relay);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_relay_restart (relay);
   tea_test_run_for (300);
   g_assert_cmpuint (tea_client_get_session_id (alice->client), ==, first_session);
 
@@ -742,10 +709,7 @@ test_network_changed (void)
   tea_client_network_changed (alice->client);
   g_assert_true (tea_test_wait (session_changed, wait, 5000));
   g_test_message ("new session %.0f ms after the network change", (g_get_monotonic_time () - start) / 1000.0);
-  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 1);
 }
 
 static gboolean
@@ -770,32 +734,17 @@ back_in_room (gpointer peer)
 static void
 test_reconnect_now_while_trying (void)
 {
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   g_autoptr (TeaTestPeer) alice = NULL;
-  g_autoptr (GError) error = NULL;
   GSource *presser;
   guint64 first_session;
   gpointer wait[2] = { NULL, &first_session };
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
-  alice = tea_test_peer_new (port, "alice");
+  alice = tea_test_peer_new (relay->port, "alice");
   tea_test_peer_connect (alice, "tea");
   wait[0] = alice;
 
-  g_object_unref (listener);
-  g_object_unref (relay);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_relay_restart (relay);
 
   presser = g_idle_source_new ();
   g_source_set_priority (presser, G_PRIORITY_DEFAULT);
@@ -810,12 +759,9 @@ test_reconnect_now_while_trying (void)
 
   g_assert_true (back_in_room (alice));
   g_test_message ("reconnected with %" G_GUINT64_FORMAT " HELLO, %" G_GUINT64_FORMAT " session",
-                  tea_relay_get_stats (relay)->hellos, tea_relay_get_stats (relay)->sessions_created);
-  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
-  g_assert_cmpuint (tea_relay_get_n_sessions (relay), ==, 1);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
+                  tea_relay_get_stats (relay->relay)->hellos, tea_relay_get_stats (relay->relay)->sessions_created);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_created, ==, 1);
+  g_assert_cmpuint (tea_relay_get_n_sessions (relay->relay), ==, 1);
 }
 
 
@@ -826,35 +772,20 @@ test_reconnect_now_while_trying (void)
 static void
 test_stale_lookup (void)
 {
-  TeaRelayConfig config;
-  TeaKeypair key;
-  TeaRelay *relay;
-  TeaListener *listener;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (TeaTestRelay) relay = tea_test_relay_new (NULL);
   const char *addresses[] = { "127.0.0.1", NULL };
   g_autoptr (GResolver) fake = tea_test_resolver_new ("relay.test", addresses);
   g_autoptr (GResolver) real = g_resolver_get_default ();
   g_autoptr (TeaClient) client = NULL;
   guint64 session;
-  guint16 port;
 
-  tea_relay_config_init (&config);
-  tea_keypair_generate (&key);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", 0, &error));
-  port = tea_listener_get_port (listener);
   g_resolver_set_default (fake);
-  client = tea_client_new ("relay.test", port, "alice");
+  client = tea_client_new ("relay.test", relay->port, "alice");
   tea_client_connect (client);
   g_assert_true (tea_test_wait (client_connected, client, 10000));
   tea_test_run_for (300);
 
-  g_object_unref (listener);
-  g_object_unref (relay);
-  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
-  listener = tea_listener_new (relay);
-  g_assert_true (tea_listener_listen (listener, "127.0.0.1", port, &error));
+  tea_test_relay_restart (relay);
 
   /* A slow DNS answer, as on a network that just changed. */
   tea_test_resolver_set_delay (TEA_TEST_RESOLVER (fake), 1500);
@@ -872,17 +803,14 @@ test_stale_lookup (void)
   g_assert_true (tea_test_wait (client_connected, client, 5000));
   tea_test_run_for (300);
   session = tea_client_get_session_id (client);
-  g_test_message ("connected, session %" G_GUINT64_FORMAT ", relay has %u sessions", session, tea_relay_get_n_sessions (relay));
+  g_test_message ("connected, session %" G_GUINT64_FORMAT ", relay has %u sessions", session, tea_relay_get_n_sessions (relay->relay));
   tea_test_run_for (2500);
   g_test_message ("later: state %d, session %" G_GUINT64_FORMAT ", relay has %u sessions, created %" G_GUINT64_FORMAT,
-                  tea_client_get_state (client), tea_client_get_session_id (client), tea_relay_get_n_sessions (relay),
-                  (guint64) tea_relay_get_stats (relay)->sessions_created);
+                  tea_client_get_state (client), tea_client_get_session_id (client), tea_relay_get_n_sessions (relay->relay),
+                  (guint64) tea_relay_get_stats (relay->relay)->sessions_created);
   g_assert_cmpuint (tea_client_get_session_id (client), ==, session);
-  g_assert_cmpuint (tea_relay_get_stats (relay)->sessions_created, ==, 1);
+  g_assert_cmpuint (tea_relay_get_stats (relay->relay)->sessions_created, ==, 1);
   g_resolver_set_default (real);
-  g_object_unref (listener);
-  g_object_unref (relay);
-  tea_relay_config_clear (&config);
 }
 
 int
