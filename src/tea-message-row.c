@@ -14,8 +14,8 @@ struct _TeaMessageRow
   GtkWidget parent_instance;
 
   TeaChatMessage *message;
-  GtkWidget *box;
   GtkLabel *avatar;
+  GtkWidget *column;
   GtkWidget *header;
   GtkLabel *nick;
   GtkWidget *lock;
@@ -178,6 +178,17 @@ show_avatar (TeaMessageRow *row, const char *nick, gboolean first)
 }
 
 static void
+show_lock (TeaMessageRow *row, gboolean unencrypted)
+{
+  /* The tooltip is set only when first needed: setting one asks the X
+   * server where the pointer is, a round trip for each of the 200 rows a
+   * room switch creates. */
+  if (unencrypted && !gtk_widget_get_has_tooltip (row->lock))
+    gtk_widget_set_tooltip_text (row->lock, _("Unencrypted: sent by a client that cannot encrypt"));
+  gtk_widget_set_visible (row->lock, unencrypted);
+}
+
+static void
 bind_text (TeaMessageRow *row, TeaChatMessage *m)
 {
   gboolean first = tea_chat_message_get_first_in_group (m);
@@ -191,7 +202,7 @@ bind_text (TeaMessageRow *row, TeaChatMessage *m)
   gtk_label_set_text (row->nick, nick);
   set_color (GTK_WIDGET (row->nick), tea_nick_color (nick));
   gtk_label_set_text (row->time, time);
-  gtk_widget_set_visible (row->lock, tea_chat_message_get_unencrypted (m));
+  show_lock (row, tea_chat_message_get_unencrypted (m));
 
   if (tea_chat_message_get_deleted (m))
     {
@@ -225,12 +236,22 @@ bind_text (TeaMessageRow *row, TeaChatMessage *m)
   gtk_label_set_selectable (row->body, TRUE);
 }
 
+static void build_status (TeaMessageRow *row);
+
+static void
+hide_status (TeaMessageRow *row)
+{
+  if (row->status_box)
+    gtk_widget_set_visible (row->status_box, FALSE);
+}
+
 static void
 bind_state (TeaMessageRow *row, TeaChatMessage *m)
 {
   switch (tea_chat_message_get_state (m))
     {
     case TEA_CHAT_MESSAGE_PENDING:
+      build_status (row);
       /* Request 0: typed while disconnected, it goes out on reconnection. */
       gtk_label_set_text (row->status, tea_chat_message_get_req_id (m) ? _("Sending…")
                                                                        : _("Waiting for the connection…"));
@@ -245,6 +266,7 @@ bind_state (TeaMessageRow *row, TeaChatMessage *m)
          * never got; %s is why, e.g. "not connected" */
         g_autofree char *text = why ? g_strdup_printf (_("Not delivered: %s"), why) : g_strdup (_("Not delivered"));
 
+        build_status (row);
         gtk_label_set_text (row->status, text);
         gtk_widget_set_visible (row->retry, TRUE);
         gtk_widget_set_visible (row->status_box, TRUE);
@@ -253,7 +275,7 @@ bind_state (TeaMessageRow *row, TeaChatMessage *m)
       break;
     case TEA_CHAT_MESSAGE_DELIVERED:
     default:
-      gtk_widget_set_visible (row->status_box, FALSE);
+      hide_status (row);
       break;
     }
 }
@@ -265,7 +287,7 @@ bind_line (TeaMessageRow *row, TeaChatMessage *m)
 
   gtk_widget_set_visible (GTK_WIDGET (row->avatar), FALSE);
   gtk_widget_set_visible (row->header, FALSE);
-  gtk_widget_set_visible (row->status_box, FALSE);
+  hide_status (row);
   gtk_label_set_selectable (row->body, FALSE);
   if (tea_chat_message_get_kind (m) == TEA_CHAT_MESSAGE_DAY)
     {
@@ -418,6 +440,88 @@ menu_activated (GtkWidget *widget, const char *action, GVariant *parameter)
   show_menu (TEA_MESSAGE_ROW (widget), 24, 12);
 }
 
+/* ---- Layout ------------------------------------------------------------- */
+
+/* The row lays out its avatar and text column itself rather than in a
+ * horizontal GtkBox: asked for its height, GTK 4.8's box searches for the
+ * column's width by measuring it at a dozen trial heights, each of which
+ * measures every wrapped text at a dozen trial widths. That was 20 text
+ * measurements a row and most of the cost of showing a room. Here each
+ * child is measured once, at the width it will get. */
+#define AVATAR_SPACING 12
+
+static int
+avatar_width (TeaMessageRow *row)
+{
+  int width = 0;
+
+  if (gtk_widget_should_layout (GTK_WIDGET (row->avatar)))
+    gtk_widget_measure (GTK_WIDGET (row->avatar), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &width, NULL, NULL);
+  return width;
+}
+
+static int
+column_x (TeaMessageRow *row)
+{
+  int width = avatar_width (row);
+
+  return width > 0 ? width + AVATAR_SPACING : 0;
+}
+
+static void
+tea_message_row_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                         int *minimum_baseline, int *natural_baseline)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+  int x = column_x (row);
+  int column_min = 0, column_nat = 0;
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (row->column, orientation, -1, &column_min, &column_nat, NULL, NULL);
+      *minimum = x + column_min;
+      *natural = x + column_nat;
+      return;
+    }
+  gtk_widget_measure (row->column, orientation, for_size < 0 ? -1 : MAX (for_size - x, 0), &column_min, &column_nat,
+                      NULL, NULL);
+  *minimum = column_min;
+  *natural = column_nat;
+  if (gtk_widget_should_layout (GTK_WIDGET (row->avatar)))
+    {
+      int avatar_min, avatar_nat;
+
+      gtk_widget_measure (GTK_WIDGET (row->avatar), orientation, -1, &avatar_min, &avatar_nat, NULL, NULL);
+      *minimum = MAX (*minimum, avatar_min);
+      *natural = MAX (*natural, avatar_nat);
+    }
+}
+
+static void
+tea_message_row_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  TeaMessageRow *row = TEA_MESSAGE_ROW (widget);
+  int x = column_x (row);
+
+  if (gtk_widget_should_layout (GTK_WIDGET (row->avatar)))
+    {
+      int avatar_height;
+
+      gtk_widget_measure (GTK_WIDGET (row->avatar), GTK_ORIENTATION_VERTICAL, -1, NULL, &avatar_height, NULL, NULL);
+      gtk_widget_size_allocate (GTK_WIDGET (row->avatar),
+                                &(GtkAllocation) { 0, 0, x - AVATAR_SPACING, MIN (avatar_height, height) }, -1);
+    }
+  gtk_widget_size_allocate (row->column, &(GtkAllocation) { x, 0, MAX (width - x, 0), height }, -1);
+  if (row->menu)
+    gtk_popover_present (row->menu);
+}
+
+static GtkSizeRequestMode
+tea_message_row_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
 /* ---- GObject ------------------------------------------------------------ */
 
 static void
@@ -425,7 +529,8 @@ tea_message_row_dispose (GObject *object)
 {
   TeaMessageRow *row = TEA_MESSAGE_ROW (object);
 
-  g_clear_pointer (&row->box, gtk_widget_unparent);
+  g_clear_pointer ((GtkWidget **) &row->avatar, gtk_widget_unparent);
+  g_clear_pointer (&row->column, gtk_widget_unparent);
   g_clear_pointer ((GtkWidget **) &row->menu, gtk_widget_unparent);
   g_clear_object (&row->message);
   G_OBJECT_CLASS (tea_message_row_parent_class)->dispose (object);
@@ -437,7 +542,9 @@ tea_message_row_class_init (TeaMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = tea_message_row_dispose;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = tea_message_row_measure;
+  widget_class->size_allocate = tea_message_row_size_allocate;
+  widget_class->get_request_mode = tea_message_row_get_request_mode;
   gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
   gtk_widget_class_install_action (widget_class, "row.retry", NULL, retry_activated);
@@ -466,7 +573,6 @@ build_header (TeaMessageRow *row)
   row->nick = label_with_class ("nick");
   gtk_label_set_ellipsize (row->nick, PANGO_ELLIPSIZE_END);
   row->lock = gtk_image_new_from_icon_name ("channel-insecure-symbolic");
-  gtk_widget_set_tooltip_text (row->lock, _("Unencrypted: sent by a client that cannot encrypt"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row->lock), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Unencrypted"), -1);
   row->time = label_with_class ("time");
   gtk_box_append (GTK_BOX (row->header), GTK_WIDGET (row->nick));
@@ -474,9 +580,14 @@ build_header (TeaMessageRow *row)
   gtk_box_append (GTK_BOX (row->header), GTK_WIDGET (row->time));
 }
 
+/* Only own messages not yet delivered have a status line: it is made when
+ * first needed, so the 200 rows a room switch creates do not each make a
+ * button. */
 static void
 build_status (TeaMessageRow *row)
 {
+  if (row->status_box)
+    return;
   row->status_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   row->status = label_with_class ("delivery");
   gtk_label_set_wrap (row->status, TRUE);
@@ -489,16 +600,14 @@ build_status (TeaMessageRow *row)
   gtk_widget_add_css_class (row->retry, "small");
   gtk_box_append (GTK_BOX (row->status_box), GTK_WIDGET (row->status));
   gtk_box_append (GTK_BOX (row->status_box), row->retry);
+  gtk_box_append (GTK_BOX (row->column), row->status_box);
 }
 
 static void
 tea_message_row_init (TeaMessageRow *row)
 {
-  GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkGesture *click = gtk_gesture_click_new ();
 
-  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_parent (row->box, GTK_WIDGET (row));
   row->avatar = label_with_class ("avatar");
   gtk_widget_set_valign (GTK_WIDGET (row->avatar), GTK_ALIGN_START);
   gtk_label_set_xalign (row->avatar, 0.5);
@@ -507,16 +616,21 @@ tea_message_row_init (TeaMessageRow *row)
   row->body = label_with_class ("body");
   gtk_label_set_wrap (row->body, TRUE);
   gtk_label_set_wrap_mode (row->body, PANGO_WRAP_WORD_CHAR);
+  /* GTK measures a label's minimum width before every height, and without
+   * width-chars that means the text laid out one character a line, the
+   * slowest thing a label does. TeaWrapBin ignores the result; sixteen
+   * characters is narrower than any column the window allows, and with
+   * max-width-chars the same the natural width costs no second layout. */
+  gtk_label_set_width_chars (row->body, 16);
+  gtk_label_set_max_width_chars (row->body, 16);
   gtk_widget_set_hexpand (GTK_WIDGET (row->body), TRUE);
   g_signal_connect (row->body, "activate-link", G_CALLBACK (on_activate_link), NULL);
-  build_status (row);
-  gtk_box_append (GTK_BOX (column), row->header);
+  row->column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_box_append (GTK_BOX (row->column), row->header);
   /* Measured only for its height at the width it gets (see TeaWrapBin). */
-  gtk_box_append (GTK_BOX (column), tea_wrap_bin_new (GTK_WIDGET (row->body)));
-  gtk_box_append (GTK_BOX (column), row->status_box);
-  gtk_widget_set_hexpand (column, TRUE);
-  gtk_box_append (GTK_BOX (row->box), GTK_WIDGET (row->avatar));
-  gtk_box_append (GTK_BOX (row->box), column);
+  gtk_box_append (GTK_BOX (row->column), tea_wrap_bin_new (GTK_WIDGET (row->body)));
+  gtk_widget_set_parent (GTK_WIDGET (row->avatar), GTK_WIDGET (row));
+  gtk_widget_set_parent (row->column, GTK_WIDGET (row));
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_right_click), row);

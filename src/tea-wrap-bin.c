@@ -19,10 +19,23 @@ tea_wrap_bin_measure (GtkWidget *widget, GtkOrientation orientation, int for_siz
   TeaWrapBin *bin = TEA_WRAP_BIN (widget);
 
   *minimum = *natural = 0;
-  /* Any width will do: the text wraps to it. */
-  if (orientation == GTK_ORIENTATION_HORIZONTAL || !gtk_widget_should_layout (bin->child))
+  if (!gtk_widget_should_layout (bin->child))
     return;
-  gtk_widget_measure (bin->child, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
+  /* Any width from the child's minimum up will do: the text wraps to it.
+   * GTK measures that minimum anyway before it asks for a height. */
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (bin->child, orientation, -1, minimum, NULL, NULL, NULL);
+      *natural = *minimum;
+      return;
+    }
+  /* A height for no width in particular (a scrolled window asks it of
+   * every row, then ignores it) would lay the text out on one line and
+   * again at its natural width: the width it has will do. */
+  if (for_size < 0)
+    for_size = gtk_widget_get_width (widget);
+  if (for_size > 0)
+    gtk_widget_measure (bin->child, orientation, for_size, minimum, natural, minimum_baseline, natural_baseline);
 }
 
 static void

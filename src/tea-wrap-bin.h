@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Holds one widget that wraps (a message's text) and takes whatever width
- * it is given, without asking the child how wide it would like to be. A
- * wrapping GtkLabel answers that by laying its whole text out twice more
- * (as narrow as it goes, and on one line), which in a list view of
- * messages cost more than everything else in a frame. Only the child's
- * height for the width it gets is measured.
+ * it is given from the child's minimum up, without asking how wide the
+ * child would like to be. A wrapping GtkLabel answers that by laying its
+ * whole text out on one line, and asked for a height without a width, at
+ * that width and again at its natural one; in a list view of messages
+ * that cost more than everything else in a frame. The child is measured
+ * for its minimum width (cheap with width-chars set) and for its height
+ * at the width it gets.
  */
 #pragma once
 
