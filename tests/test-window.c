@@ -102,6 +102,8 @@ start_relay (guint16 port)
   g_autoptr (GError) error = NULL;
 
   tea_relay_config_init (&config);
+  /* The seed's plaintext clients too: their lines are marked unencrypted. */
+  config.legacy = TRUE;
   fixture.relay = tea_relay_new (&config, &fixture.relay_key, g_get_monotonic_time ());
   fixture.listener = tea_listener_new (fixture.relay);
   g_assert_true (tea_listener_listen (fixture.listener, "127.0.0.1", port, &error));
@@ -172,6 +174,29 @@ shown_row_text (const char *contains)
           return gtk_label_get_text (labels->pdata[j]);
     }
   return NULL;
+}
+
+/* Whether the row showing text marks it as sent unencrypted. */
+static gboolean
+row_marked_unencrypted (const char *contains)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+
+  collect (GTK_WIDGET (window ()), TEA_TYPE_MESSAGE_ROW, rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TeaChatMessage *m = tea_message_row_get_message (rows->pdata[i]);
+      g_autoptr (GPtrArray) images = g_ptr_array_new ();
+
+      if (m == NULL || strstr (tea_chat_message_get_text (m), contains) == NULL)
+        continue;
+      collect (rows->pdata[i], GTK_TYPE_IMAGE, images);
+      for (guint j = 0; j < images->len; j++)
+        if (g_strcmp0 (gtk_image_get_icon_name (images->pdata[j]), "channel-insecure-symbolic") == 0)
+          return TRUE;
+      return FALSE;
+    }
+  g_assert_not_reached ();
 }
 
 static gboolean
@@ -324,6 +349,26 @@ test_markup_is_text (void)
    * "red & click". */
   g_assert_cmpstr (shown, ==, evil);
   g_assert_true (label_with_text_shown (GTK_WIDGET (window ()), "nick", "<b>mal</b>"));
+}
+
+static void
+test_unencrypted_marked (void)
+{
+  g_autoptr (TeaTestPeer) grace = tea_test_peer_new (fixture.port, "grace");
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) relay = g_inet_socket_address_new (loopback, fixture.port);
+  g_autoptr (GSocket) seed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  const char *lines[] = { "frank", "frank : plain as day", "frank : exit" };
+
+  tea_test_peer_connect (grace, "lobby");
+  tea_client_say (grace->client, "lobby", "sealed tight", TEA_TEXT_KIND_MESSAGE);
+  g_assert_true (tea_test_wait (row_shown, "sealed tight", 10000));
+  /* The seed's client: its name, then "name : text", then "name : exit". */
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    g_assert_cmpint (g_socket_send_to (seed, relay, lines[i], strlen (lines[i]), NULL, NULL), ==, strlen (lines[i]));
+  g_assert_true (tea_test_wait (row_shown, "plain as day", 10000));
+  g_assert_true (row_marked_unencrypted ("plain as day"));
+  g_assert_false (row_marked_unencrypted ("sealed tight"));
 }
 
 static gboolean
@@ -540,6 +585,7 @@ main (int argc, char **argv)
       g_test_add_func ("/tea/ui/type-and-send", test_type_and_send);
       g_test_add_func ("/tea/ui/preedit-does-not-send", test_preedit_does_not_send);
       g_test_add_func ("/tea/ui/markup-is-text", test_markup_is_text);
+      g_test_add_func ("/tea/ui/unencrypted-marked", test_unencrypted_marked);
       g_test_add_func ("/tea/ui/unread-and-mention-badges", test_unread_and_mention_badges);
       g_test_add_func ("/tea/ui/notification-when-unfocused", test_notification_when_unfocused);
       g_test_add_func ("/tea/ui/keyboard-room-switching", test_keyboard_room_switching);
