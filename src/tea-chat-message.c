@@ -258,3 +258,30 @@ tea_text_mentions (const char *text, const char *nick)
     }
   return FALSE;
 }
+
+/* GLib 2.74 reads the zone file again for each g_time_zone_new_local ()
+ * while TZ is unset, and every message row shown formats two times; the
+ * zone is kept for a minute, so a change of zone shows within one. */
+static GTimeZone *
+local_time_zone (void)
+{
+  static GTimeZone *zone;
+  static gint64 loaded;
+  gint64 now = g_get_monotonic_time ();
+
+  if (zone == NULL || now - loaded > 60 * G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      loaded = now;
+    }
+  return zone;
+}
+
+GDateTime *
+tea_local_date_time (gint64 time_ms)
+{
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
+
+  return utc ? g_date_time_to_timezone (utc, local_time_zone ()) : NULL;
+}

@@ -66,4 +66,7 @@ void tea_chat_message_set_is_presence (TeaChatMessage *message, gboolean presenc
 /* Whole-word, case-insensitive: does text mention nick? */
 gboolean tea_text_mentions (const char *text, const char *nick);
 
+/* A time in milliseconds since 1970 in the local time zone, or NULL. */
+GDateTime *tea_local_date_time (gint64 time_ms);
+
 G_END_DECLS

@@ -113,8 +113,7 @@ push (TeaMessageList *list, TeaChatMessage *message)
 static gboolean
 local_day (gint64 time_ms, GDate *date)
 {
-  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
-  g_autoptr (GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+  g_autoptr (GDateTime) local = tea_local_date_time (time_ms);
   gint y, m, d;
 
   if (local == NULL)

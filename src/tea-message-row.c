@@ -101,8 +101,7 @@ on_activate_link (GtkLabel *label, const char *uri, gpointer user_data)
 static char *
 format_time (gint64 time_ms, const char *format)
 {
-  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
-  g_autoptr (GDateTime) local = utc ? g_date_time_to_local (utc) : NULL;
+  g_autoptr (GDateTime) local = tea_local_date_time (time_ms);
 
   return local ? g_date_time_format (local, format) : g_strdup ("");
 }
@@ -123,10 +122,9 @@ calendar_days_between (GDateTime *a, GDateTime *b)
 static char *
 format_day (gint64 time_ms)
 {
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (time_ms / 1000);
-  g_autoptr (GDateTime) day = g_date_time_to_local (utc);
-  gint days = calendar_days_between (day, now);
+  g_autoptr (GDateTime) now = tea_local_date_time (g_get_real_time () / 1000);
+  g_autoptr (GDateTime) day = tea_local_date_time (time_ms);
+  gint days = day ? calendar_days_between (day, now) : 0;
 
   if (days == 0)
     return g_strdup (_("Today"));
