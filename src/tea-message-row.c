@@ -21,6 +21,7 @@ struct _TeaMessageRow
   GtkWidget *lock;
   GtkLabel *time;
   GtkLabel *body;
+  TeaWrapBin *body_bin;
   GtkWidget *status_box;
   GtkLabel *status;
   GtkWidget *retry;
@@ -344,6 +345,12 @@ tea_message_row_set_message (TeaMessageRow *row, TeaChatMessage *message)
       bind_line (row, message);
     }
   update_accessible (row, message);
+  {
+    /* The kind sets the text's font and margins. */
+    g_autofree char *key = g_strdup_printf ("%s %d %s", kind_classes[kind], gtk_label_get_use_markup (row->body),
+                                            gtk_label_get_label (row->body));
+    tea_wrap_bin_set_text_key (row->body_bin, key);
+  }
 }
 
 TeaChatMessage *
@@ -626,7 +633,8 @@ tea_message_row_init (TeaMessageRow *row)
   row->column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   gtk_box_append (GTK_BOX (row->column), row->header);
   /* Measured only for its height at the width it gets (see TeaWrapBin). */
-  gtk_box_append (GTK_BOX (row->column), tea_wrap_bin_new (GTK_WIDGET (row->body)));
+  row->body_bin = TEA_WRAP_BIN (tea_wrap_bin_new (GTK_WIDGET (row->body)));
+  gtk_box_append (GTK_BOX (row->column), GTK_WIDGET (row->body_bin));
   gtk_widget_set_parent (GTK_WIDGET (row->avatar), GTK_WIDGET (row));
   gtk_widget_set_parent (row->column, GTK_WIDGET (row));
 

@@ -19,5 +19,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TeaWrapBin, tea_wrap_bin, TEA, WRAP_BIN, GtkWidget)
 
 GtkWidget *tea_wrap_bin_new (GtkWidget *child);
+void tea_wrap_bin_set_text_key (TeaWrapBin *bin, const char *text_key);
 
 G_END_DECLS
