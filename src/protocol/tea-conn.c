@@ -1071,6 +1071,16 @@ has_sendable_frames (const TeaConn *conn)
                                  TEA_STREAM_FRAME_OVERHEAD + frame_at (conn, seq)->len;
 }
 
+/* A packet that more STREAM frames follow at once goes out at the full
+ * 1200 bytes: the relay sends such trains to one peer with UDP GSO, which
+ * wants segments of one size (all but the last). Zeros are PADDING frames. */
+static void
+pad_to_full (TeaWriter *w)
+{
+  memset (w->data + w->pos, 0, w->cap - w->pos);
+  w->pos = w->cap;
+}
+
 gsize
 tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
 {
@@ -1146,6 +1156,8 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
   if (w.pos == 0)
     return 0;
   g_assert (!w.failed);
+  if (n_stream > 0 && conn->path_validated && has_sendable_frames (conn))
+    pad_to_full (&w);
 
   len = seal (conn, out, w.pos);
   if (ack_eliciting)
