@@ -146,6 +146,8 @@ struct _TeaConn
   GByteArray *reassembly;
   gint64 reassembly_started;
   GQueue messages;
+  TeaConnMessageFunc message_func; /* if set, instead of the queue */
+  gpointer message_data;
 
   /* Path validation. */
   gboolean path_validated;
@@ -565,13 +567,22 @@ process_ack (TeaConn *conn, const TeaFrame *frame, gint64 now_us)
 /* ---- Receiving --------------------------------------------------------- */
 
 static void
+deliver_message (TeaConn *conn, const guint8 *data, gsize len)
+{
+  if (conn->message_func)
+    conn->message_func (data, len, conn->message_data);
+  else
+    g_queue_push_tail (&conn->messages, g_bytes_new (data, len));
+}
+
+static void
 deliver_fragment (TeaConn *conn, const guint8 *data, guint16 len, gboolean fin, gint64 now_us)
 {
   if (conn->reassembly == NULL)
     {
       if (fin)
         {
-          g_queue_push_tail (&conn->messages, g_bytes_new (data, len));
+          deliver_message (conn, data, len);
           return;
         }
       conn->reassembly = g_byte_array_new ();
@@ -585,8 +596,12 @@ deliver_fragment (TeaConn *conn, const guint8 *data, guint16 len, gboolean fin, 
   g_byte_array_append (conn->reassembly, data, len);
   if (fin)
     {
-      g_queue_push_tail (&conn->messages, g_byte_array_free_to_bytes (conn->reassembly));
-      conn->reassembly = NULL;
+      g_autoptr (GByteArray) message = g_steal_pointer (&conn->reassembly);
+
+      if (conn->message_func)
+        conn->message_func (message->data, message->len, conn->message_data);
+      else
+        g_queue_push_tail (&conn->messages, g_byte_array_free_to_bytes (g_steal_pointer (&message)));
     }
 }
 
@@ -880,6 +895,13 @@ GBytes *
 tea_conn_pop_message (TeaConn *conn)
 {
   return g_queue_pop_head (&conn->messages);
+}
+
+void
+tea_conn_set_message_func (TeaConn *conn, TeaConnMessageFunc func, gpointer user_data)
+{
+  conn->message_func = func;
+  conn->message_data = user_data;
 }
 
 /* ---- Path validation --------------------------------------------------- */
