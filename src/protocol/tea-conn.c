@@ -29,6 +29,13 @@
 #define PATH_VALIDATION_MIN_US (2 * G_USEC_PER_SEC)
 #define AMPLIFICATION_FACTOR 3
 #define PATH_FRAME_LEN (1 + TEA_PATH_CHALLENGE_LEN)
+/* Ack-eliciting packets received in order before an ACK goes out at once
+ * (else within the ack delay). Every second packet, as TCP and QUIC by
+ * default, made a member of a busy room send an ACK for every other
+ * datagram: a third of what the relay received and opened. Eight is an
+ * eighth of the sender's window (section 7.5 of PROTOCOL.md), so a sender
+ * never stalls waiting for one. */
+#define ACK_THRESHOLD 8
 /* Room kept free in a data packet for the largest ACK frame. */
 #define ACK_RESERVE (TEA_ACK_FRAME_MIN_LEN + 4 * (TEA_MAX_ACK_RANGES - 1))
 
@@ -835,10 +842,10 @@ note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
     return;
   conn->ack_pending++;
   /* Acknowledge at once when this packet is out of order or leaves a gap
-   * below it (fast loss detection at the peer), or every second packet;
-   * otherwise within the ack delay. Older holes do not count: a lost
-   * ack-only packet is never sent again and would leave one forever. */
-  if (!in_order || conn->ack_pending >= 2)
+   * below it (fast loss detection at the peer), or every ACK_THRESHOLD
+   * packets; otherwise within the ack delay. Older holes do not count: a
+   * lost ack-only packet is never sent again and would leave one forever. */
+  if (!in_order || conn->ack_pending >= ACK_THRESHOLD)
     conn->ack_immediately = TRUE;
   else if (conn->ack_deadline == G_MAXINT64)
     conn->ack_deadline = now_us + TEA_MAX_ACK_DELAY_US;
