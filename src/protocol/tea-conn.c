@@ -50,7 +50,8 @@ typedef enum {
 typedef struct
 {
   GBytes *message;
-  guint64 last_pn; /* the packet that carried it most recently */
+  const guint8 *data; /* this fragment's bytes in message: read per send */
+  guint64 last_pn;    /* the packet that carried it most recently */
   guint16 offset;
   guint16 len;
   guint8 fin;
@@ -334,7 +335,8 @@ grow_frames (TeaConn *conn, guint needed)
 gboolean
 tea_conn_queue_message (TeaConn *conn, GBytes *message)
 {
-  gsize len = g_bytes_get_size (message);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (message, &len);
   guint n = MAX (1, (len + TEA_MAX_FRAGMENT - 1) / TEA_MAX_FRAGMENT);
   guint queued = conn->frames_end - conn->frames_base;
 
@@ -352,6 +354,7 @@ tea_conn_queue_message (TeaConn *conn, GBytes *message)
 
       f->message = g_bytes_ref (message);
       f->offset = i * TEA_MAX_FRAGMENT;
+      f->data = data ? data + f->offset : NULL; /* NULL: an empty message */
       f->len = MIN (TEA_MAX_FRAGMENT, len - f->offset);
       f->fin = i == n - 1;
       f->state = FRAME_UNSENT;
@@ -383,8 +386,8 @@ release_acked_frames (TeaConn *conn)
 
       if (f->state != FRAME_ACKED)
         break;
-      if (f->fin)
-        conn->queued_bytes -= MIN (conn->queued_bytes, g_bytes_get_size (f->message));
+      if (f->fin) /* the last fragment ends where the message does */
+        conn->queued_bytes -= MIN (conn->queued_bytes, (gsize) f->offset + f->len);
       g_bytes_unref (f->message);
       f->message = NULL;
       conn->frames_base++;
@@ -1010,9 +1013,7 @@ write_stream_frames (TeaConn *conn, TeaWriter *w, guint64 first, guint64 pn)
 
       if (w->cap - w->pos < (gsize) TEA_STREAM_FRAME_OVERHEAD + f->len)
         break;
-      tea_frame_write_stream (w, seq, f->fin ? TEA_STREAM_FLAG_FIN : 0,
-                              (const guint8 *) g_bytes_get_data (f->message, NULL) + f->offset,
-                              f->len);
+      tea_frame_write_stream (w, seq, f->fin ? TEA_STREAM_FLAG_FIN : 0, f->data, f->len);
       g_assert (!w->failed && w->pos == before + (gsize) TEA_STREAM_FRAME_OVERHEAD + f->len);
       if (f->state == FRAME_LOST)
         conn->stats.frames_retransmitted++;
