@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "tea-gso.h"
+#include "tea-test-util.h"
 
 typedef struct
 {
@@ -129,10 +130,90 @@ test_trains (Fixture *f, gconstpointer data)
   g_free (d);
 }
 
+static void
+test_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (TeaGsoSender) gso = tea_gso_sender_new (f->sender);
+  TeaDatagram *d = g_new (TeaDatagram, 3);
+  guint8 buf[2048];
+  int on = 1;
+  gssize n;
+
+  if (gso == NULL)
+    {
+      g_test_skip ("no UDP GSO in this kernel");
+      g_free (d);
+      return;
+    }
+  /* Without UDP checksums the kernel refuses to segment (EINVAL), as a
+   * device without checksum offload would (EIO). */
+  g_assert_cmpint (setsockopt (g_socket_get_fd (f->sender), SOL_SOCKET, SO_NO_CHECK, &on, sizeof on), ==, 0);
+  fill (&d[0], &f->gro_addr, 300, 'a');
+  fill (&d[1], &f->plain_addr, 1200, 'b');
+  fill (&d[2], &f->plain_addr, 1200, 'c');
+  /* The lone datagram leaves; the train is handed back, and nothing of it
+   * was sent: the caller sends it another way. */
+  g_assert_cmpuint (tea_gso_sender_send (gso, d, 3), ==, 1);
+  n = g_socket_receive (f->gro, (char *) buf, sizeof buf, NULL, NULL);
+  g_assert_cmpint (n, ==, 300);
+  g_assert_cmpuint (buf[0], ==, 'a');
+  g_assert_false (g_socket_condition_timed_wait (f->plain, G_IO_IN, 100 * 1000, NULL, NULL));
+  g_free (d);
+}
+
+/* A relay whose socket cannot segment still delivers its trains: the
+ * listener turns GSO off and sends them one datagram each. (With
+ * G_MESSAGES_DEBUG=teahoused it says so.) */
+static void
+test_listener_falls_back (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = bound_socket (NULL);
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (socket, &error);
+  g_autoptr (TeaRelay) relay = NULL;
+  g_autoptr (TeaListener) listener = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+  TeaRelayConfig config;
+  TeaKeypair key;
+  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  int on = 1;
+
+  g_assert_cmpint (setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_NO_CHECK, &on, sizeof on), ==, 0);
+  tea_relay_config_init (&config);
+  config.flood_burst = 1000;
+  tea_keypair_generate (&key);
+  relay = tea_relay_new (&config, &key, g_get_monotonic_time ());
+  tea_relay_config_clear (&config);
+  listener = tea_listener_new (relay);
+  g_assert_true (tea_listener_adopt_socket (listener, socket, &error));
+  g_assert_no_error (error);
+
+  /* Bob says 200 lines at once: they reach the relay a few dozen to a
+   * datagram, and Alice's share of each wakeup leaves as a train. */
+  alice = tea_test_peer_new (port, "alice");
+  bob = tea_test_peer_new (port, "bob");
+  tea_test_peer_connect (alice, "tea");
+  tea_test_peer_connect (bob, "tea");
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u %s", i, "of some length, as chat goes, to fill datagrams");
+
+      g_assert_cmpuint (tea_client_say (bob->client, "tea", text, TEA_TEXT_KIND_MESSAGE), !=, 0);
+    }
+  tea_test_peer_wait_count (alice, "MESSAGE", "line", 200);
+  g_assert_cmpuint (tea_test_peer_count (alice, "MESSAGE", "line 199 "), ==, 1);
+  g_clear_pointer (&alice, tea_test_peer_free);
+  g_clear_pointer (&bob, tea_test_peer_free);
+  tea_listener_shutdown (listener);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/tea/gso/trains", Fixture, NULL, fixture_set_up, test_trains, fixture_tear_down);
+  g_test_add ("/tea/gso/refused", Fixture, NULL, fixture_set_up, test_refused, fixture_tear_down);
+  g_test_add_func ("/tea/gso/listener-falls-back", test_listener_falls_back);
   return g_test_run ();
 }
