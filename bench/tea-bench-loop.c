@@ -99,7 +99,11 @@ static int
 wait_events (TeaBenchLoop *loop, gint64 deadline_ns)
 {
   struct timespec timeout, *timeout_p = NULL;
-  gint64 wait = deadline_ns == G_MAXINT64 ? -1 : MAX (0, deadline_ns - tea_bench_now_ns ());
+  /* Read once: MAX evaluates its arguments twice, and a deadline passing
+   * between the two readings made the wait negative, which means forever
+   * (until some datagram came, 200 ms later in the rate sweep). */
+  gint64 remaining = deadline_ns - tea_bench_now_ns ();
+  gint64 wait = deadline_ns == G_MAXINT64 ? -1 : MAX (0, remaining);
   int n;
 
   if (!loop->no_pwait2)

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,7 +14,9 @@
 #include "tea-protocol.h"
 
 #define BATCH 64
-#define RECV_BUFFER 2048
+/* With UDP_GRO one read may return a whole train the relay sent with GSO
+ * (up to 64 KiB, cut into datagrams of the size a control message gives). */
+#define RECV_BUFFER 65536
 /* Batches read per wakeup before timers and sending get their turn. */
 #define MAX_BATCHES 16
 /* Fan-out arrives in bursts; the default 208 KiB overflows at once. */
@@ -39,7 +43,12 @@ struct _TeaBenchUdp
   guint64 send_failures;
   struct mmsghdr in[BATCH];
   struct iovec in_iov[BATCH];
-  guint8 in_data[BATCH][RECV_BUFFER];
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } in_control[BATCH];
+  guint8 *in_data; /* BATCH × RECV_BUFFER */
 };
 
 static void
@@ -52,6 +61,38 @@ set_buffer (int fd, int force_option, int option)
     setsockopt (fd, SOL_SOCKET, option, &bytes, sizeof bytes);
 }
 
+/* The segment size of a datagram the kernel coalesced (UDP_GRO), or 0. */
+static gsize
+gro_segment_size (struct msghdr *hdr)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (hdr); c != NULL; c = CMSG_NXTHDR (hdr, c))
+    {
+      int size;
+
+      if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO)
+        continue;
+      memcpy (&size, CMSG_DATA (c), sizeof size);
+      return size > 0 ? (gsize) size : 0;
+    }
+  return 0;
+}
+
+static void
+deliver (TeaBenchUdp *udp, Endpoint *e, guint i)
+{
+  struct msghdr *hdr = &udp->in[i].msg_hdr;
+  guint8 *data = udp->in_data + (gsize) i * RECV_BUFFER;
+  gsize len = udp->in[i].msg_len;
+  gsize segment = gro_segment_size (hdr);
+
+  if (hdr->msg_flags & MSG_TRUNC)
+    return;
+  if (segment == 0)
+    segment = len;
+  for (gsize off = 0; off < len; off += segment)
+    udp->func (udp->user_data, e->index, data + off, MIN (segment, len - off));
+}
+
 static void
 on_readable (gpointer user_data, guint32 events)
 {
@@ -60,13 +101,15 @@ on_readable (gpointer user_data, guint32 events)
 
   for (guint b = 0; b < MAX_BATCHES; b++)
     {
-      int n = recvmmsg (e->fd, udp->in, BATCH, MSG_DONTWAIT, NULL);
+      int n;
 
+      for (guint i = 0; i < BATCH; i++)
+        udp->in[i].msg_hdr.msg_controllen = sizeof udp->in_control[i].buf;
+      n = recvmmsg (e->fd, udp->in, BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0)
         break; /* EAGAIN, or ECONNREFUSED while the relay is gone */
       for (int i = 0; i < n; i++)
-        if (!(udp->in[i].msg_hdr.msg_flags & MSG_TRUNC))
-          udp->func (udp->user_data, e->index, udp->in_data[i], udp->in[i].msg_len);
+        deliver (udp, e, i);
       if (n < BATCH)
         break;
     }
@@ -91,6 +134,10 @@ endpoint_new (TeaBenchUdp *udp, guint index, const struct sockaddr_in *relay, GE
     }
   set_buffer (e->fd, SO_RCVBUFFORCE, SO_RCVBUF);
   set_buffer (e->fd, SO_SNDBUFFORCE, SO_SNDBUF);
+  /* As QUIC clients do: a train the relay sent with GSO arrives as one
+   * buffer, one wakeup of the stack instead of one per datagram. Without
+   * it (old kernels) the kernel cuts trains up for us. */
+  setsockopt (e->fd, SOL_UDP, UDP_GRO, &(int) { 1 }, sizeof (int));
   for (guint i = 0; i < BATCH; i++)
     {
       e->out_iov[i].iov_base = e->out_data[i];
@@ -121,12 +168,14 @@ tea_bench_udp_new (TeaBenchLoop *loop,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not an IPv4 address: %s", host);
       return NULL;
     }
+  udp->in_data = g_malloc ((gsize) BATCH * RECV_BUFFER);
   for (guint i = 0; i < BATCH; i++)
     {
-      udp->in_iov[i].iov_base = udp->in_data[i];
+      udp->in_iov[i].iov_base = udp->in_data + (gsize) i * RECV_BUFFER;
       udp->in_iov[i].iov_len = RECV_BUFFER;
       udp->in[i].msg_hdr.msg_iov = &udp->in_iov[i];
       udp->in[i].msg_hdr.msg_iovlen = 1;
+      udp->in[i].msg_hdr.msg_control = udp->in_control[i].buf;
     }
   udp->endpoints = g_new0 (Endpoint *, MAX (n_sockets, 1));
   for (guint i = 0; i < MAX (n_sockets, 1); i++)
@@ -151,6 +200,7 @@ tea_bench_udp_free (TeaBenchUdp *udp)
       g_free (udp->endpoints[i]);
     }
   g_free (udp->endpoints);
+  g_free (udp->in_data);
   g_free (udp);
 }
 

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "tea-gso.h"
 #include "tea-listener.h"
 
 #define BATCH 64
@@ -19,6 +20,7 @@ typedef struct
 {
   GSocket *socket;
   GSource *source;
+  TeaGsoSender *gso; /* NULL without UDP GSO, or once the kernel refused it */
 } Endpoint;
 
 struct _TeaListener
@@ -48,6 +50,7 @@ endpoint_clear (gpointer data)
       g_source_destroy (e->source);
       g_source_unref (e->source);
     }
+  g_clear_pointer (&e->gso, tea_gso_sender_free);
   g_clear_object (&e->socket);
 }
 
@@ -90,29 +93,48 @@ tea_listener_init (TeaListener *listener)
     }
 }
 
-static GSocket *
-socket_for (TeaListener *listener, GSocketAddress *address)
+static Endpoint *
+endpoint_for (TeaListener *listener, const TeaAddr *addr)
 {
-  GSocketFamily family = g_socket_address_get_family (address);
+  GSocketFamily family = addr->family == 4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
 
   for (guint i = 0; i < listener->endpoints->len; i++)
     {
-      GSocket *socket = g_array_index (listener->endpoints, Endpoint, i).socket;
+      Endpoint *e = &g_array_index (listener->endpoints, Endpoint, i);
 
-      if (g_socket_get_family (socket) == family)
-        return socket;
+      if (g_socket_get_family (e->socket) == family)
+        return e;
     }
-  return listener->endpoints->len > 0 ? g_array_index (listener->endpoints, Endpoint, 0).socket : NULL;
+  return listener->endpoints->len > 0 ? &g_array_index (listener->endpoints, Endpoint, 0) : NULL;
 }
 
 /* Sends a run of datagrams that share a socket in as few calls as the
- * kernel allows. A full socket buffer drops the rest: the sessions'
- * retransmission recovers, exactly as if the network had lost them. */
+ * kernel allows, without GSO. A full socket buffer drops the rest: the
+ * sessions' retransmission recovers, exactly as if the network had lost
+ * them. */
 static void
-send_batch (TeaListener *listener, GSocket *socket, guint n)
+send_plain (TeaListener *listener, GSocket *socket, TeaDatagram *datagrams, guint n)
 {
+  g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func (g_object_unref);
   guint sent = 0;
 
+  for (guint i = 0; i < n; i++)
+    {
+      GSocketAddress *address = datagrams[i].socket_address;
+
+      if (address == NULL)
+        {
+          address = tea_addr_to_socket_address (&datagrams[i].addr);
+          g_ptr_array_add (made, address);
+        }
+      listener->out_vectors[i].buffer = datagrams[i].data;
+      listener->out_vectors[i].size = datagrams[i].len;
+      listener->out_messages[i] = (GOutputMessage) {
+        .address = address,
+        .vectors = &listener->out_vectors[i],
+        .num_vectors = 1,
+      };
+    }
   while (sent < n)
     {
       g_autoptr (GError) error = NULL;
@@ -132,42 +154,44 @@ send_batch (TeaListener *listener, GSocket *socket, guint n)
 }
 
 static void
+send_run (TeaListener *listener, Endpoint *e, TeaDatagram *datagrams, guint n)
+{
+  guint done = 0;
+
+  if (e->gso)
+    {
+      done = tea_gso_sender_send (e->gso, datagrams, n);
+      if (done < n)
+        {
+          g_debug ("UDP GSO refused (%s); sending without it", g_strerror (errno));
+          g_clear_pointer (&e->gso, tea_gso_sender_free);
+        }
+    }
+  if (done < n)
+    send_plain (listener, e->socket, datagrams + done, n - done);
+}
+
+static void
 on_relay_output (TeaDatagram *datagrams, guint n, gpointer user_data)
 {
   TeaListener *listener = user_data;
-  g_autoptr (GPtrArray) made = g_ptr_array_new_with_free_func (g_object_unref);
-  GSocket *run_socket = NULL;
-  guint run = 0;
+  Endpoint *run_endpoint = NULL;
+  guint run_start = 0;
 
   g_assert (n <= BATCH);
   for (guint i = 0; i < n; i++)
     {
-      GSocketAddress *address = datagrams[i].socket_address;
-      GSocket *socket;
+      Endpoint *e = endpoint_for (listener, &datagrams[i].addr);
 
-      if (address == NULL)
+      if (e != run_endpoint && i > run_start)
         {
-          address = tea_addr_to_socket_address (&datagrams[i].addr);
-          g_ptr_array_add (made, address);
+          send_run (listener, run_endpoint, datagrams + run_start, i - run_start);
+          run_start = i;
         }
-      socket = socket_for (listener, address);
-      if (socket != run_socket && run > 0)
-        {
-          send_batch (listener, run_socket, run);
-          run = 0;
-        }
-      run_socket = socket;
-      listener->out_vectors[run].buffer = datagrams[i].data;
-      listener->out_vectors[run].size = datagrams[i].len;
-      listener->out_messages[run] = (GOutputMessage) {
-        .address = address,
-        .vectors = &listener->out_vectors[run],
-        .num_vectors = 1,
-      };
-      run++;
+      run_endpoint = e;
     }
-  if (run > 0 && run_socket)
-    send_batch (listener, run_socket, run);
+  if (n > run_start && run_endpoint)
+    send_run (listener, run_endpoint, datagrams + run_start, n - run_start);
 }
 
 static void
@@ -281,6 +305,7 @@ tea_listener_adopt_socket (TeaListener *listener, GSocket *socket, GError **erro
   g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, SOCKET_BUFFER_BYTES, NULL);
   g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER_BYTES, NULL);
   e.socket = g_object_ref (socket);
+  e.gso = tea_gso_sender_new (socket);
   e.source = g_socket_create_source (socket, G_IO_IN, NULL);
   g_source_set_callback (e.source, G_SOURCE_FUNC (on_readable), listener, NULL);
   g_source_set_name (e.source, "teahouse relay socket");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tea-conn.h"
+#include "tea-rtt.h"
 #include "tea-test-link.h"
 
 typedef struct
@@ -304,6 +305,178 @@ test_path_validation (void)
   tea_test_link_free (link);
 }
 
+/* ---- Two TeaConns joined by hand: each datagram goes across when the
+ * test says, so it can watch what each one sends. */
+
+typedef struct
+{
+  TeaConn *client;
+  TeaConn *server;
+  gint64 now;
+  guint client_messages; /* counted by the client's message func */
+} Pair;
+
+static void
+count_message (const guint8 *data, gsize len, gpointer user_data)
+{
+  Pair *p = user_data;
+
+  g_assert_cmpuint (len, ==, 100);
+  g_assert_cmpuint (data[0], ==, (guint8) p->client_messages);
+  p->client_messages++;
+}
+
+static void
+pair_init (Pair *p, gboolean count)
+{
+  guint8 c2s[TEA_KEY_LEN], s2c[TEA_KEY_LEN];
+  TeaConnConfig config;
+
+  memset (c2s, 1, sizeof c2s);
+  memset (s2c, 2, sizeof s2c);
+  tea_conn_config_init (&config);
+  p->now = 1000000;
+  p->client_messages = 0;
+  p->client = tea_conn_new (TRUE, 0x0102030405060708, c2s, s2c, &config, p->now);
+  p->server = tea_conn_new (FALSE, 0x0102030405060708, s2c, c2s, &config, p->now);
+  if (count)
+    tea_conn_set_message_func (p->client, count_message, p);
+}
+
+static void
+pair_clear (Pair *p)
+{
+  tea_conn_free (p->client);
+  tea_conn_free (p->server);
+}
+
+static void
+queue_numbered (TeaConn *conn, guint i)
+{
+  guint8 data[100];
+  g_autoptr (GBytes) message = NULL;
+
+  memset (data, 'm', sizeof data);
+  data[0] = (guint8) i;
+  message = g_bytes_new (data, sizeof data);
+  g_assert_true (tea_conn_queue_message (conn, message));
+}
+
+static GBytes *
+poll_one (TeaConn *conn, gint64 now)
+{
+  guint8 out[TEA_MAX_DATAGRAM];
+  gsize len = tea_conn_poll_transmit (conn, now, out);
+
+  return len > 0 ? g_bytes_new (out, len) : NULL;
+}
+
+static void
+deliver (TeaConn *to, GBytes *datagram, gint64 now)
+{
+  guint8 packet[TEA_MAX_DATAGRAM];
+  gsize len = g_bytes_get_size (datagram);
+  gboolean highest;
+
+  memcpy (packet, g_bytes_get_data (datagram, NULL), len);
+  g_assert_cmpint (tea_conn_receive (to, packet, len, TRUE, now, &highest), ==, TEA_CONN_RECV_OK);
+}
+
+/* Datagrams the client sends now (it has nothing queued: ACKs only). */
+static guint
+client_acks (Pair *p)
+{
+  guint n = 0;
+  GBytes *datagram;
+
+  while ((datagram = poll_one (p->client, p->now)))
+    {
+      deliver (p->server, datagram, p->now);
+      g_bytes_unref (datagram);
+      n++;
+    }
+  return n;
+}
+
+static void
+test_ack_threshold (void)
+{
+  Pair p;
+  g_autoptr (GPtrArray) packets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  pair_init (&p, TRUE);
+  /* One message per packet. */
+  for (guint i = 0; i < 20; i++)
+    {
+      queue_numbered (p.server, i);
+      g_ptr_array_add (packets, poll_one (p.server, p.now));
+      g_assert_nonnull (packets->pdata[i]);
+    }
+  /* In order: an ACK for every eighth packet, nothing in between. */
+  for (guint i = 0; i < 16; i++)
+    {
+      deliver (p.client, packets->pdata[i], p.now);
+      g_assert_cmpuint (client_acks (&p), ==, (i + 1) % 8 == 0 ? 1 : 0);
+    }
+  g_assert_cmpuint (p.client_messages, ==, 16);
+  /* Packet 17 lost: 18 leaves a gap, acknowledged at once. */
+  deliver (p.client, packets->pdata[16], p.now);
+  g_assert_cmpuint (client_acks (&p), ==, 0);
+  deliver (p.client, packets->pdata[18], p.now);
+  g_assert_cmpuint (client_acks (&p), ==, 1);
+  g_assert_cmpuint (p.client_messages, ==, 17);
+  /* In order again: within the ack delay, not before. */
+  deliver (p.client, packets->pdata[19], p.now);
+  g_assert_cmpuint (client_acks (&p), ==, 0);
+  p.now += TEA_MAX_ACK_DELAY_US - 1;
+  g_assert_cmpuint (client_acks (&p), ==, 0);
+  p.now += 1;
+  g_assert_cmpuint (client_acks (&p), ==, 1);
+  /* The lost packet, late: at once, and the stream goes on in order. */
+  deliver (p.client, packets->pdata[17], p.now);
+  g_assert_cmpuint (client_acks (&p), ==, 1);
+  g_assert_cmpuint (p.client_messages, ==, 20);
+  g_assert_false (tea_conn_has_unacked (p.server));
+  pair_clear (&p);
+}
+
+static void
+test_full_packets_padded (void)
+{
+  Pair p;
+  g_autoptr (GPtrArray) packets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GBytes *datagram;
+
+  pair_init (&p, FALSE);
+  for (guint i = 0; i < 40; i++)
+    queue_numbered (p.server, i);
+  while ((datagram = poll_one (p.server, p.now)))
+    g_ptr_array_add (packets, datagram);
+  /* A train to one peer: every packet that another follows is full (UDP
+   * GSO wants one size), the last is not padded. */
+  g_assert_cmpuint (packets->len, >=, 3);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      gsize len = g_bytes_get_size (packets->pdata[i]);
+
+      if (i + 1 < packets->len)
+        g_assert_cmpuint (len, ==, TEA_MAX_DATAGRAM);
+      else
+        g_assert_cmpuint (len, <, TEA_MAX_DATAGRAM);
+      deliver (p.client, packets->pdata[i], p.now);
+    }
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr (GBytes) message = tea_conn_pop_message (p.client);
+
+      g_assert_nonnull (message);
+      g_assert_cmpuint (g_bytes_get_size (message), ==, 100);
+      g_assert_cmpuint (((const guint8 *) g_bytes_get_data (message, NULL))[0], ==, i);
+    }
+  g_assert_null (tea_conn_pop_message (p.client));
+  pair_clear (&p);
+}
+
 static void
 test_close (void)
 {
@@ -333,5 +506,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/conn/queue-cap", test_queue_cap);
   g_test_add_func ("/tea/conn/path-validation", test_path_validation);
   g_test_add_func ("/tea/conn/close", test_close);
+  g_test_add_func ("/tea/conn/ack-threshold", test_ack_threshold);
+  g_test_add_func ("/tea/conn/full-packets-padded", test_full_packets_padded);
   return g_test_run ();
 }

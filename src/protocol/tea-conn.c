@@ -29,6 +29,13 @@
 #define PATH_VALIDATION_MIN_US (2 * G_USEC_PER_SEC)
 #define AMPLIFICATION_FACTOR 3
 #define PATH_FRAME_LEN (1 + TEA_PATH_CHALLENGE_LEN)
+/* Ack-eliciting packets received in order before an ACK goes out at once
+ * (else within the ack delay). Every second packet, as TCP and QUIC by
+ * default, made a member of a busy room send an ACK for every other
+ * datagram: a third of what the relay received and opened. Eight is an
+ * eighth of the sender's window (section 7.5 of PROTOCOL.md), so a sender
+ * never stalls waiting for one. */
+#define ACK_THRESHOLD 8
 /* Room kept free in a data packet for the largest ACK frame. */
 #define ACK_RESERVE (TEA_ACK_FRAME_MIN_LEN + 4 * (TEA_MAX_ACK_RANGES - 1))
 
@@ -43,7 +50,8 @@ typedef enum {
 typedef struct
 {
   GBytes *message;
-  guint64 last_pn; /* the packet that carried it most recently */
+  const guint8 *data; /* this fragment's bytes in message: read per send */
+  guint64 last_pn;    /* the packet that carried it most recently */
   guint16 offset;
   guint16 len;
   guint8 fin;
@@ -146,6 +154,8 @@ struct _TeaConn
   GByteArray *reassembly;
   gint64 reassembly_started;
   GQueue messages;
+  TeaConnMessageFunc message_func; /* if set, instead of the queue */
+  gpointer message_data;
 
   /* Path validation. */
   gboolean path_validated;
@@ -325,7 +335,8 @@ grow_frames (TeaConn *conn, guint needed)
 gboolean
 tea_conn_queue_message (TeaConn *conn, GBytes *message)
 {
-  gsize len = g_bytes_get_size (message);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (message, &len);
   guint n = MAX (1, (len + TEA_MAX_FRAGMENT - 1) / TEA_MAX_FRAGMENT);
   guint queued = conn->frames_end - conn->frames_base;
 
@@ -343,6 +354,7 @@ tea_conn_queue_message (TeaConn *conn, GBytes *message)
 
       f->message = g_bytes_ref (message);
       f->offset = i * TEA_MAX_FRAGMENT;
+      f->data = data ? data + f->offset : NULL; /* NULL: an empty message */
       f->len = MIN (TEA_MAX_FRAGMENT, len - f->offset);
       f->fin = i == n - 1;
       f->state = FRAME_UNSENT;
@@ -374,8 +386,8 @@ release_acked_frames (TeaConn *conn)
 
       if (f->state != FRAME_ACKED)
         break;
-      if (f->fin)
-        conn->queued_bytes -= MIN (conn->queued_bytes, g_bytes_get_size (f->message));
+      if (f->fin) /* the last fragment ends where the message does */
+        conn->queued_bytes -= MIN (conn->queued_bytes, (gsize) f->offset + f->len);
       g_bytes_unref (f->message);
       f->message = NULL;
       conn->frames_base++;
@@ -565,13 +577,22 @@ process_ack (TeaConn *conn, const TeaFrame *frame, gint64 now_us)
 /* ---- Receiving --------------------------------------------------------- */
 
 static void
+deliver_message (TeaConn *conn, const guint8 *data, gsize len)
+{
+  if (conn->message_func)
+    conn->message_func (data, len, conn->message_data);
+  else
+    g_queue_push_tail (&conn->messages, g_bytes_new (data, len));
+}
+
+static void
 deliver_fragment (TeaConn *conn, const guint8 *data, guint16 len, gboolean fin, gint64 now_us)
 {
   if (conn->reassembly == NULL)
     {
       if (fin)
         {
-          g_queue_push_tail (&conn->messages, g_bytes_new (data, len));
+          deliver_message (conn, data, len);
           return;
         }
       conn->reassembly = g_byte_array_new ();
@@ -585,8 +606,12 @@ deliver_fragment (TeaConn *conn, const guint8 *data, guint16 len, gboolean fin, 
   g_byte_array_append (conn->reassembly, data, len);
   if (fin)
     {
-      g_queue_push_tail (&conn->messages, g_byte_array_free_to_bytes (conn->reassembly));
-      conn->reassembly = NULL;
+      g_autoptr (GByteArray) message = g_steal_pointer (&conn->reassembly);
+
+      if (conn->message_func)
+        conn->message_func (message->data, message->len, conn->message_data);
+      else
+        g_queue_push_tail (&conn->messages, g_byte_array_free_to_bytes (g_steal_pointer (&message)));
     }
 }
 
@@ -820,10 +845,10 @@ note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
     return;
   conn->ack_pending++;
   /* Acknowledge at once when this packet is out of order or leaves a gap
-   * below it (fast loss detection at the peer), or every second packet;
-   * otherwise within the ack delay. Older holes do not count: a lost
-   * ack-only packet is never sent again and would leave one forever. */
-  if (!in_order || conn->ack_pending >= 2)
+   * below it (fast loss detection at the peer), or every ACK_THRESHOLD
+   * packets; otherwise within the ack delay. Older holes do not count: a
+   * lost ack-only packet is never sent again and would leave one forever. */
+  if (!in_order || conn->ack_pending >= ACK_THRESHOLD)
     conn->ack_immediately = TRUE;
   else if (conn->ack_deadline == G_MAXINT64)
     conn->ack_deadline = now_us + TEA_MAX_ACK_DELAY_US;
@@ -880,6 +905,13 @@ GBytes *
 tea_conn_pop_message (TeaConn *conn)
 {
   return g_queue_pop_head (&conn->messages);
+}
+
+void
+tea_conn_set_message_func (TeaConn *conn, TeaConnMessageFunc func, gpointer user_data)
+{
+  conn->message_func = func;
+  conn->message_data = user_data;
 }
 
 /* ---- Path validation --------------------------------------------------- */
@@ -981,9 +1013,7 @@ write_stream_frames (TeaConn *conn, TeaWriter *w, guint64 first, guint64 pn)
 
       if (w->cap - w->pos < (gsize) TEA_STREAM_FRAME_OVERHEAD + f->len)
         break;
-      tea_frame_write_stream (w, seq, f->fin ? TEA_STREAM_FLAG_FIN : 0,
-                              (const guint8 *) g_bytes_get_data (f->message, NULL) + f->offset,
-                              f->len);
+      tea_frame_write_stream (w, seq, f->fin ? TEA_STREAM_FLAG_FIN : 0, f->data, f->len);
       g_assert (!w->failed && w->pos == before + (gsize) TEA_STREAM_FRAME_OVERHEAD + f->len);
       if (f->state == FRAME_LOST)
         conn->stats.frames_retransmitted++;
@@ -1071,6 +1101,27 @@ has_sendable_frames (const TeaConn *conn)
                                  TEA_STREAM_FRAME_OVERHEAD + frame_at (conn, seq)->len;
 }
 
+/* A packet that more STREAM frames follow at once goes out at the full
+ * 1200 bytes: the relay sends such trains to one peer with UDP GSO, which
+ * wants segments of one size (all but the last). Zeros are PADDING frames. */
+static void
+pad_to_full (TeaWriter *w)
+{
+  memset (w->data + w->pos, 0, w->cap - w->pos);
+  w->pos = w->cap;
+}
+
+/* The room the ACK this packet will carry takes: none if nothing awaits
+ * one. Reserving room for the largest ACK instead left 76 bytes of every
+ * data packet empty, most of a frame of chat. */
+static gsize
+ack_frame_len (const TeaConn *conn)
+{
+  if (conn->ack_pending == 0)
+    return 0;
+  return TEA_ACK_FRAME_MIN_LEN + 4 * (MIN (received_n_ranges (conn), TEA_MAX_ACK_RANGES) - 1);
+}
+
 gsize
 tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
 {
@@ -1109,11 +1160,13 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
     }
   if (has_sendable_frames (conn))
     {
+      gsize reserve = ack_frame_len (conn);
+
       first = first_frame_to_send (conn);
-      /* Leave room for an ACK so data packets always carry one. */
-      w.cap -= ACK_RESERVE;
+      /* Leave room for the ACK so data packets always carry one. */
+      w.cap -= reserve;
       n_stream = write_stream_frames (conn, &w, first, pn);
-      w.cap += ACK_RESERVE;
+      w.cap += reserve;
       ack_eliciting |= n_stream > 0;
     }
   if ((conn->ping_wanted || conn->probes_wanted > 0) && !ack_eliciting && writer_room (&w) >= 1)
@@ -1146,6 +1199,8 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
   if (w.pos == 0)
     return 0;
   g_assert (!w.failed);
+  if (n_stream > 0 && conn->path_validated && has_sendable_frames (conn))
+    pad_to_full (&w);
 
   len = seal (conn, out, w.pos);
   if (ack_eliciting)

@@ -104,6 +104,15 @@ TeaConnRecvResult tea_conn_receive (TeaConn *conn,
 /* The next complete message that arrived, in order; NULL if none. */
 GBytes *tea_conn_pop_message (TeaConn *conn);
 
+/* A complete message, borrowed: data is valid only during the call. */
+typedef void (*TeaConnMessageFunc) (const guint8 *data, gsize len, gpointer user_data);
+/* From now on complete messages go to func, in order, during
+ * tea_conn_receive, instead of being copied for tea_conn_pop_message: for
+ * a receiver that reads each message once and keeps nothing of it (the
+ * load generator: a copy and a queue entry per delivery cost it more than
+ * parsing). func may queue messages on conn or close it, not free it. */
+void tea_conn_set_message_func (TeaConn *conn, TeaConnMessageFunc func, gpointer user_data);
+
 /* Queues a message for reliable, ordered delivery (fragmented if needed).
  * Returns FALSE if the send queue is full: the peer is not keeping up. */
 gboolean tea_conn_queue_message (TeaConn *conn, GBytes *message);

@@ -120,13 +120,12 @@ tea_frame_read (TeaReader *r, TeaFrame *frame, gboolean *malformed)
   const guint8 *p;
 
   *malformed = FALSE;
-  do
-    {
-      if (tea_reader_remaining (r) == 0)
-        return FALSE;
-      frame->type = tea_reader_u8 (r);
-    }
-  while (frame->type == TEA_FRAME_PADDING);
+  /* Full packets that more follow end in up to a hundred bytes of it. */
+  while (!r->failed && r->pos < r->len && r->data[r->pos] == TEA_FRAME_PADDING)
+    r->pos++;
+  if (tea_reader_remaining (r) == 0)
+    return FALSE;
+  frame->type = tea_reader_u8 (r);
 
   switch (frame->type)
     {

@@ -13,56 +13,6 @@ tea_reader_init (TeaReader *r, const guint8 *data, gsize len)
   r->bad_utf8 = FALSE;
 }
 
-static const guint8 *
-reader_take (TeaReader *r, gsize n)
-{
-  const guint8 *p;
-
-  if (r->failed || r->len - r->pos < n)
-    {
-      r->failed = TRUE;
-      return NULL;
-    }
-  p = r->data + r->pos;
-  r->pos += n;
-  return p;
-}
-
-guint8
-tea_reader_u8 (TeaReader *r)
-{
-  const guint8 *p = reader_take (r, 1);
-  return p ? p[0] : 0;
-}
-
-guint16
-tea_reader_u16 (TeaReader *r)
-{
-  const guint8 *p = reader_take (r, 2);
-  return p ? (guint16) (p[0] << 8 | p[1]) : 0;
-}
-
-guint32
-tea_reader_u32 (TeaReader *r)
-{
-  const guint8 *p = reader_take (r, 4);
-  return p ? (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3] : 0;
-}
-
-guint64
-tea_reader_u64 (TeaReader *r)
-{
-  guint64 hi = tea_reader_u32 (r);
-  guint64 lo = tea_reader_u32 (r);
-  return hi << 32 | lo;
-}
-
-const guint8 *
-tea_reader_bytes (TeaReader *r, gsize n)
-{
-  return reader_take (r, n);
-}
-
 static TeaStr
 reader_str (TeaReader *r, gsize len, gsize max_len)
 {
@@ -74,7 +24,7 @@ reader_str (TeaReader *r, gsize len, gsize max_len)
       r->failed = TRUE;
       return s;
     }
-  p = reader_take (r, len);
+  p = tea_reader_take_ (r, len);
   if (p == NULL)
     return s;
   /* g_utf8_validate_len rejects embedded NUL as well as bad sequences. */
@@ -101,12 +51,6 @@ tea_reader_str16 (TeaReader *r, gsize max_len)
 {
   gsize len = tea_reader_u16 (r);
   return reader_str (r, len, max_len);
-}
-
-gsize
-tea_reader_remaining (const TeaReader *r)
-{
-  return r->failed ? 0 : r->len - r->pos;
 }
 
 gboolean

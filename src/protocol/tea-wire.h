@@ -36,16 +36,72 @@ typedef struct
 } TeaStr;
 
 void tea_reader_init (TeaReader *r, const guint8 *data, gsize len);
-guint8 tea_reader_u8 (TeaReader *r);
-guint16 tea_reader_u16 (TeaReader *r);
-guint32 tea_reader_u32 (TeaReader *r);
-guint64 tea_reader_u64 (TeaReader *r);
-const guint8 *tea_reader_bytes (TeaReader *r, gsize n);
+
+/* The fixed-size readers are inline for the same reason as the writers
+ * below: every client reads several per frame of every datagram. */
+static inline const guint8 *
+tea_reader_take_ (TeaReader *r, gsize n)
+{
+  const guint8 *p;
+
+  if (r->failed || r->len - r->pos < n)
+    {
+      r->failed = TRUE;
+      return NULL;
+    }
+  p = r->data + r->pos;
+  r->pos += n;
+  return p;
+}
+
+static inline guint8
+tea_reader_u8 (TeaReader *r)
+{
+  const guint8 *p = tea_reader_take_ (r, 1);
+  return p ? p[0] : 0;
+}
+
+static inline guint16
+tea_reader_u16 (TeaReader *r)
+{
+  const guint8 *p = tea_reader_take_ (r, 2);
+  return p ? (guint16) (p[0] << 8 | p[1]) : 0;
+}
+
+static inline guint32
+tea_reader_u32 (TeaReader *r)
+{
+  const guint8 *p = tea_reader_take_ (r, 4);
+  return p ? (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3] : 0;
+}
+
+static inline guint64
+tea_reader_u64 (TeaReader *r)
+{
+  const guint8 *p = tea_reader_take_ (r, 8);
+  guint64 v = 0;
+
+  for (guint i = 0; p && i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static inline const guint8 *
+tea_reader_bytes (TeaReader *r, gsize n)
+{
+  return tea_reader_take_ (r, n);
+}
+
 /* A length-prefixed string (u8 or u16 prefix). Fails unless valid UTF-8
  * without NUL bytes, and at most max_len bytes. */
 TeaStr tea_reader_str8 (TeaReader *r, gsize max_len);
 TeaStr tea_reader_str16 (TeaReader *r, gsize max_len);
-gsize tea_reader_remaining (const TeaReader *r);
+static inline gsize
+tea_reader_remaining (const TeaReader *r)
+{
+  return r->failed ? 0 : r->len - r->pos;
+}
+
 /* TRUE when every field read fit and nothing is left over. */
 gboolean tea_reader_done (const TeaReader *r);
 
