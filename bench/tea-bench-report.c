@@ -46,6 +46,7 @@ static const Field fields[] = {
   F (lat_p99_us, FIELD_DOUBLE),
   F (lat_max_us, FIELD_DOUBLE),
   F (saturated, FIELD_BOOL),
+  F (send_queue_wait_s, FIELD_DOUBLE),
   F (relay_cpu, FIELD_DOUBLE),
   F (bench_cpu, FIELD_DOUBLE),
   F (other_cpu, FIELD_DOUBLE),

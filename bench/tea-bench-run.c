@@ -130,6 +130,7 @@ tea_bench_options_parse (TeaBenchOptions *o, int *argc, char ***argv, GError **e
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o->duration_s, "Seconds of sending (default 5)", "SECONDS" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &o->rate, "Rate mode: deliveries per second", "R" },
     { "window", 'w', 0, G_OPTION_ARG_INT, &o->window, "Messages in flight per sender (default 200)", "W" },
+    { "send-queue", 0, 0, G_OPTION_ARG_INT, &o->send_queue, "Teahouse: each session's send queue, in frames (default: the client library's, 4096)", "FRAMES" },
     { "size", 0, 0, G_OPTION_ARG_INT, &o->size, "Bytes of text per message (default 64)", "BYTES" },
     { "sockets", 0, 0, G_OPTION_ARG_INT, &o->sockets, "UDP sockets the sessions share (default 16)", "K" },
     { "room-size", 0, 0, G_OPTION_ARG_INT, &o->room_size, "Idle mode: members per room (default 100)", "N" },

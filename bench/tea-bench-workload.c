@@ -110,6 +110,24 @@ tea_bench_workload_take (TeaBenchWorkload *w, gint64 now_ns, guint *sender, guin
 }
 
 void
+tea_bench_workload_take_back (TeaBenchWorkload *w, guint sender, guint64 seq)
+{
+  g_return_if_fail (sender < w->n_senders && w->sent[sender] == seq + 1 && w->total_sent > 0);
+  w->sent[sender]--;
+  w->in_flight[sender]--;
+  w->total_sent--;
+  if (w->rate > 0)
+    {
+      /* Paced messages go strictly in schedule order, so the one taken
+       * back is the last one scheduled. */
+      w->scheduled--;
+      w->saturated = TRUE;
+    }
+  else
+    w->cursor = sender;
+}
+
+void
 tea_bench_workload_echo (TeaBenchWorkload *w, guint sender)
 {
   g_return_if_fail (sender < w->n_senders);
@@ -134,7 +152,10 @@ gboolean
 tea_bench_workload_finished (const TeaBenchWorkload *w, gint64 now_ns)
 {
   if (now_ns >= w->stop_ns)
-    return TRUE;
+    /* Paced messages that fell due before the stop but had to wait
+     * still go, late, rather than silently never. */
+    return w->rate <= 0 || due_time (w, w->scheduled) >= w->stop_ns ||
+           w->sent[w->scheduled % w->n_senders] >= w->per_sender;
   for (guint s = 0; s < w->n_senders; s++)
     if (w->sent[s] < w->per_sender)
       return FALSE;

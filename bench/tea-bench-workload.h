@@ -33,7 +33,7 @@ typedef struct
   guint *in_flight;
   guint64 *sent;
   guint64 total_sent;
-  gboolean saturated;  /* paced: a due message waited for its window */
+  gboolean saturated; /* paced: a due message waited (window, send queue) */
 } TeaBenchWorkload;
 
 void tea_bench_workload_init (TeaBenchWorkload *w,
@@ -53,6 +53,10 @@ gboolean tea_bench_workload_take (TeaBenchWorkload *w,
                                   guint *sender,
                                   guint64 *seq,
                                   gint64 *stamp_ns);
+/* The driver could not send the message it just took (its sender's send
+ * queue is full): it is not sent, and the next take hands it out again,
+ * with the same sequence number (and, paced, the same due time). */
+void tea_bench_workload_take_back (TeaBenchWorkload *w, guint sender, guint64 seq);
 /* A sender got its own message back. */
 void tea_bench_workload_echo (TeaBenchWorkload *w, guint sender);
 /* When the next paced message is due; G_MAXINT64 if I/O decides. */

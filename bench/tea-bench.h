@@ -35,6 +35,7 @@ typedef struct
   double duration_s;     /* sending stops after this (when messages is 0) */
   double rate;           /* rate mode: deliveries per second */
   guint window;          /* closed loop: messages in flight per sender */
+  guint send_queue;      /* Teahouse: each session's send queue, in frames; 0 = the library's */
   guint size;            /* bytes of message text */
   guint sockets;         /* UDP sockets the sessions share */
   guint room_size;       /* idle mode: members per room */
@@ -75,6 +76,7 @@ typedef struct
   gint64 loss, duplicates, out_of_order, errors, gaps, sessions_lost;
   double lat_p50_us, lat_p99_us, lat_max_us;
   gint64 saturated;
+  double send_queue_wait_s; /* paced messages waited for room in a sender's send queue */
   double relay_cpu, bench_cpu, other_cpu;
   double relay_wait, bench_wait, cpu_pressure;
   const char *bottleneck; /* "relay", "bench", "both", "neither" */

@@ -114,6 +114,42 @@ test_workload_paced (void)
   tea_bench_workload_clear (&w);
 }
 
+/* A message its sender had no room to send is neither sent nor lost: it
+ * goes later, with its own sequence number and due time, and the run is
+ * not finished while a message due before the stop still waits. */
+static void
+test_workload_take_back (void)
+{
+  TeaBenchWorkload w;
+  guint sender;
+  guint64 seq;
+  gint64 stamp;
+
+  /* 2 senders, 1000 messages per second in all, for 3 ms. */
+  tea_bench_workload_init (&w, 2, 100, 64, 0, 1000, 3000000);
+  tea_bench_workload_start (&w, 0);
+  g_assert_true (tea_bench_workload_take (&w, 0, &sender, &seq, &stamp));
+  g_assert_true (tea_bench_workload_take (&w, 1000000, &sender, &seq, &stamp));
+  g_assert_cmpuint (sender, ==, 1);
+  g_assert_cmpuint (seq, ==, 0);
+  tea_bench_workload_take_back (&w, sender, seq);
+  g_assert_cmpuint (w.total_sent, ==, 1);
+  g_assert_true (w.saturated);
+  g_assert_false (tea_bench_workload_finished (&w, 5000000));
+  g_assert_true (tea_bench_workload_take (&w, 5000000, &sender, &seq, &stamp));
+  g_assert_cmpuint (sender, ==, 1);
+  g_assert_cmpuint (seq, ==, 0);
+  g_assert_cmpint (stamp, ==, 1000000);
+  g_assert_false (tea_bench_workload_finished (&w, 5000000));
+  g_assert_true (tea_bench_workload_take (&w, 5000000, &sender, &seq, &stamp));
+  g_assert_cmpuint (sender, ==, 0);
+  g_assert_cmpuint (seq, ==, 1);
+  g_assert_false (tea_bench_workload_take (&w, 5000000, &sender, &seq, &stamp));
+  g_assert_true (tea_bench_workload_finished (&w, 5000000));
+  g_assert_cmpuint (w.total_sent, ==, 3);
+  tea_bench_workload_clear (&w);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -124,5 +160,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/bench/text/round-trip", test_text_round_trip);
   g_test_add_func ("/tea/bench/workload/closed-loop", test_workload_closed_loop);
   g_test_add_func ("/tea/bench/workload/paced", test_workload_paced);
+  g_test_add_func ("/tea/bench/workload/take-back", test_workload_take_back);
   return g_test_run ();
 }
