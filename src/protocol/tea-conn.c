@@ -130,6 +130,8 @@ struct _TeaConn
   gint64 last_ack_eliciting_sent;
   gint64 last_sent;
   gboolean ping_wanted;
+  /* Client: when to PING because the relay fell silent (G_MAXINT64: not). */
+  gint64 quiet_probe_at;
   guint probes_wanted; /* ack-eliciting packets still owed after a PTO */
   TeaRtt rtt;
   guint packet_threshold;
@@ -197,6 +199,7 @@ tea_conn_new (gboolean is_client,
 
   conn->config = *config;
   conn->is_client = is_client;
+  conn->quiet_probe_at = G_MAXINT64;
   conn->session_id = session_id;
   conn->state = TEA_CONN_OPEN;
   memcpy (conn->send_key, send_key, TEA_KEY_LEN);
@@ -854,6 +857,21 @@ note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
     conn->ack_deadline = now_us + TEA_MAX_ACK_DELAY_US;
 }
 
+/* A client behind a NAT that moved its mapping hears nothing more: the
+ * relay sends to the old one, and cannot learn the new one before the
+ * client sends. A client that is only listening would otherwise stay
+ * silent until its keepalive, tens of seconds. So when the relay falls
+ * silent for two PTOs after sending something ack-eliciting, the client
+ * sends one PING; a relay with data in flight would have sent a probe by
+ * then. Anything ack-eliciting the client sends does the same (its PTO
+ * repeats it until it is acknowledged), so that disarms it. */
+static void
+arm_quiet_probe (TeaConn *conn, gint64 now_us)
+{
+  if (conn->is_client)
+    conn->quiet_probe_at = now_us + 2 * tea_rtt_rto (&conn->rtt);
+}
+
 TeaConnRecvResult
 tea_conn_receive (TeaConn *conn,
                   guint8 *packet,
@@ -898,6 +916,8 @@ tea_conn_receive (TeaConn *conn,
     }
   if (accepted)
     note_received (conn, header.packet_number, ack_eliciting, now_us);
+  if (ack_eliciting)
+    arm_quiet_probe (conn, now_us);
   return conn->state == TEA_CONN_CLOSED ? TEA_CONN_RECV_CLOSED : TEA_CONN_RECV_OK;
 }
 
@@ -923,6 +943,11 @@ tea_conn_path_changed (TeaConn *conn, guint32 bytes_received, gint64 now_us)
   conn->path_validated = FALSE;
   conn->path_bytes_received = bytes_received;
   conn->path_bytes_sent = 0;
+  /* The backoff grew from probes into the path that is gone (a NAT
+   * rebinding black-holes everything until the peer speaks from its new
+   * address); on the new one it would only delay the challenge's repeats
+   * and the data's retransmission by seconds. */
+  conn->rtt.backoff = 0;
   conn->challenge_next_send = now_us;
   conn->challenge_deadline = now_us + MAX (3 * tea_rtt_rto (&conn->rtt), PATH_VALIDATION_MIN_US);
   conn->path_event = TEA_PATH_EVENT_NONE;
@@ -1214,6 +1239,7 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
       p->bytes = len;
       p->state = SENT_IN_FLIGHT;
       conn->last_ack_eliciting_sent = now_us;
+      conn->quiet_probe_at = G_MAXINT64;
     }
   conn->last_sent = now_us;
   conn->stats.packets_sent++;
@@ -1285,6 +1311,7 @@ tea_conn_next_deadline (const TeaConn *conn)
       if (conn->ack_pending > 0)
         deadline = MIN (deadline, conn->ack_deadline);
       deadline = MIN (deadline, keepalive_deadline (conn));
+      deadline = MIN (deadline, conn->quiet_probe_at);
       if (!conn->path_validated)
         deadline = MIN (deadline, conn->challenge_next_send);
     }
@@ -1343,7 +1370,7 @@ tea_conn_handle_timeout (TeaConn *conn, gint64 now_us)
     detect_lost_packets (conn, now_us);
   if (pto_deadline (conn) <= now_us)
     on_probe_timeout (conn, now_us);
-  if (keepalive_deadline (conn) <= now_us)
+  if (keepalive_deadline (conn) <= now_us || conn->quiet_probe_at <= now_us)
     conn->ping_wanted = TRUE;
   if (conn->ack_pending > 0 && now_us >= conn->ack_deadline)
     conn->ack_immediately = TRUE;

@@ -115,6 +115,10 @@ struct _Soak
   guint64 reconnects, replaced, roams, parts, disorder, double_posts, gaps;
   gint64 last_cpu_ticks, last_cpu_at;
   gint64 self_cpu_ticks;
+  /* Lateness: how long after its first member each member got a message
+   * (the send time is not on the wire; the first receipt is close to it). */
+  gint64 max_late_us;
+  guint64 late_1s, late_5s;
 };
 
 /* ---- Accounting ---------------------------------------------------------- */
@@ -224,9 +228,14 @@ on_event (TeaClient *client, const char *room_name, gpointer event_ptr, gpointer
     {
       Seq *seq = room_seq (s->rooms[r], e->seq);
 
+      gint64 now = g_get_monotonic_time ();
+
       if (seq->first_seen == 0)
-        seq->first_seen = g_get_monotonic_time ();
+        seq->first_seen = now;
       seq->receipts++;
+      s->soak->max_late_us = MAX (s->soak->max_late_us, now - seq->first_seen);
+      s->soak->late_1s += now - seq->first_seen > G_USEC_PER_SEC;
+      s->soak->late_5s += now - seq->first_seen > 5 * G_USEC_PER_SEC;
       if (is_self (s, e->nick))
         {
           g_autofree char *text = tea_str_dup (e->text);
@@ -441,12 +450,14 @@ report (Soak *soak, const char *label, gint64 settled)
            "; delivered/expected %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " settled, %" G_GUINT64_FORMAT
            "/%" G_GUINT64_FORMAT " all; gaps %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " marked)"
            "; out of order %" G_GUINT64_FORMAT ", posted twice %" G_GUINT64_FORMAT "; reconnects %" G_GUINT64_FORMAT ", replaced %" G_GUINT64_FORMAT
-           ", roams %" G_GUINT64_FORMAT ", parts %" G_GUINT64_FORMAT "%s; load CPU %.1f%%, RSS %.1f MiB\n",
+           ", roams %" G_GUINT64_FORMAT ", parts %" G_GUINT64_FORMAT
+           "; late > 1 s %" G_GUINT64_FORMAT ", > 5 s %" G_GUINT64_FORMAT ", at most %.1f s"
+           "%s; load CPU %.1f%%, RSS %.1f MiB\n",
            label, (now - soak->start) / 6e7, connected, soak->n_sessions, in_rooms,
            soak->said, soak->said_ok, soak->said_refused, refusals->str, soak->said_offline, soak->said_abandoned,
            settled_tally.delivered, settled_tally.expected, all.delivered, all.expected, soak->gaps, all.marked,
            soak->disorder, soak->double_posts, soak->reconnects, soak->replaced, soak->roams, soak->parts,
-           relay->str,
+           soak->late_1s, soak->late_5s, soak->max_late_us / 1e6, relay->str,
            soak->last_cpu_at ? 100.0 * (self - soak->self_cpu_ticks) / hz / ((now - soak->last_cpu_at) / 1e6) : 0,
            rss_kib (0) / 1024.0);
   fflush (stdout);
