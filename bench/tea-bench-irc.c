@@ -504,24 +504,7 @@ drain (Driver *d)
 static void
 report_workload (Driver *d)
 {
-  TeaBenchReport *r = &d->run->report;
-  double seconds = (d->tally.last_delivery_ns - d->workload.start_ns) / 1e9;
-  guint64 expected = expected_deliveries (d);
-
-  r->messages_sent = d->workload.total_sent;
-  r->expected = expected;
-  r->deliveries = d->tally.received;
-  r->duration_s = seconds;
-  r->deliveries_per_s = seconds > 0 ? d->tally.received / seconds : 0;
-  if (d->run->relay_cpu_s > 0)
-    r->deliveries_per_relay_cpu_s = d->tally.received / d->run->relay_cpu_s;
-  r->loss = expected > d->tally.received ? expected - d->tally.received : 0;
-  r->duplicates = d->tally.duplicates;
-  r->out_of_order = d->tally.out_of_order;
-  r->lat_p50_us = tea_bench_histogram_quantile (&d->tally.latency, 0.50) / 1e3;
-  r->lat_p99_us = tea_bench_histogram_quantile (&d->tally.latency, 0.99) / 1e3;
-  r->lat_max_us = tea_bench_histogram_quantile (&d->tally.latency, 1.0) / 1e3;
-  r->saturated = d->workload.saturated;
+  tea_bench_report_deliveries (&d->run->report, &d->tally, &d->workload, d->n_clients, d->run->relay_cpu_s);
 }
 
 static gboolean

@@ -157,3 +157,29 @@ tea_bench_report_to_json (const TeaBenchReport *report)
   g_string_append_c (json, '}');
   return g_string_free (json, FALSE);
 }
+
+void
+tea_bench_report_deliveries (TeaBenchReport *r,
+                             const TeaBenchTally *tally,
+                             const TeaBenchWorkload *workload,
+                             guint n_receivers,
+                             double relay_cpu_s)
+{
+  double seconds = (tally->last_delivery_ns - workload->start_ns) / 1e9;
+  guint64 expected = workload->total_sent * (guint64) n_receivers;
+
+  r->messages_sent = workload->total_sent;
+  r->expected = expected;
+  r->deliveries = tally->received;
+  r->duration_s = seconds;
+  r->deliveries_per_s = seconds > 0 ? tally->received / seconds : 0;
+  if (relay_cpu_s > 0)
+    r->deliveries_per_relay_cpu_s = tally->received / relay_cpu_s;
+  r->loss = expected > tally->received ? expected - tally->received : 0;
+  r->duplicates = tally->duplicates;
+  r->out_of_order = tally->out_of_order;
+  r->lat_p50_us = tea_bench_histogram_quantile (&tally->latency, 0.50) / 1e3;
+  r->lat_p99_us = tea_bench_histogram_quantile (&tally->latency, 0.99) / 1e3;
+  r->lat_max_us = tea_bench_histogram_quantile (&tally->latency, 1.0) / 1e3;
+  r->saturated = workload->saturated;
+}

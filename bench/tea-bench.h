@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #include "tea-bench-proc.h"
+#include "tea-bench-tally.h"
+#include "tea-bench-workload.h"
 
 G_BEGIN_DECLS
 
@@ -93,6 +95,12 @@ typedef struct
 
 void tea_bench_report_init (TeaBenchReport *report);
 char *tea_bench_report_to_json (const TeaBenchReport *report);
+/* Fills the delivery figures of a workload that n_receivers each got. */
+void tea_bench_report_deliveries (TeaBenchReport *report,
+                                  const TeaBenchTally *tally,
+                                  const TeaBenchWorkload *workload,
+                                  guint n_receivers,
+                                  double relay_cpu_s);
 
 /* The relay (or InspIRCd) under test. */
 typedef struct
