@@ -21,8 +21,8 @@ all_seen (gpointer user_data)
   return TRUE;
 }
 
-static TeaTestRelay *
-unthrottled_relay (void)
+TeaTestRelay *
+tea_test_room_relay_new (void)
 {
   TeaRelayConfig config;
   TeaTestRelay *relay;
@@ -102,7 +102,7 @@ send_due_rounds (TeaTestPeer **peers, guint n_peers, guint per_peer, guint sent_
 void
 tea_test_room_run (const TeaTestRoomScenario *scenario)
 {
-  g_autoptr (TeaTestRelay) relay = unthrottled_relay ();
+  g_autoptr (TeaTestRelay) relay = tea_test_room_relay_new ();
   g_autoptr (TeaNetem) proxy = tea_netem_new_loopback (relay->port, scenario->seed);
   guint n = scenario->n_peers + scenario->n_direct;
   g_autofree TeaTestPeer **peers = g_new0 (TeaTestPeer *, n);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "tea-impair.h"
+#include "tea-test-util.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +29,8 @@ typedef struct
 
 /* Runs it, printing how long delivery took; fails the test otherwise. */
 void tea_test_room_run (const TeaTestRoomScenario *scenario);
+/* A relay whose flood control never gets in the way: the tests are about
+ * the network. */
+TeaTestRelay *tea_test_room_relay_new (void);
 
 G_END_DECLS

@@ -111,21 +111,6 @@ typedef struct
   guint n_late;
 } Latency;
 
-/* The point is the network, not flood control. */
-static TeaTestRelay *
-unthrottled_relay (void)
-{
-  TeaRelayConfig config;
-  TeaTestRelay *relay;
-
-  tea_relay_config_init (&config);
-  config.flood_burst = 1e6;
-  config.flood_rate = 1e6;
-  relay = tea_test_relay_new (&config);
-  tea_relay_config_clear (&config);
-  return relay;
-}
-
 /* Generous against CI load; without the fix latencies reach 25-50 s. */
 #define LATE_US (3 * G_USEC_PER_SEC)
 
@@ -159,7 +144,7 @@ test_rebinding_listener_latency (void)
 {
   const TeaImpairConfig lossy = { .loss = 0.2, .jitter_us = 2000 };
   const guint n_messages = 400, pace_ms = 20, rebind_every = 25;
-  g_autoptr (TeaTestRelay) relay = unthrottled_relay ();
+  g_autoptr (TeaTestRelay) relay = tea_test_room_relay_new ();
   g_autoptr (TeaNetem) proxy = tea_netem_new_loopback (relay->port, 11);
   g_autoptr (TeaTestPeer) talker = tea_test_peer_new (relay->port, "talker");
   g_autoptr (TeaTestPeer) listener = tea_test_peer_new (tea_netem_get_port (proxy), "listener");
