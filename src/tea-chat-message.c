@@ -15,6 +15,8 @@ struct _TeaChatMessage
   char *text;
   char *error;
   guint32 req_id;
+  /* Counts changes, so that a view can tell its copy is current. */
+  guint revision;
   guint own : 1;
   guint mention : 1;
   guint unencrypted : 1;
@@ -78,6 +80,7 @@ void
 tea_chat_message_set_seq (TeaChatMessage *message, guint64 seq)
 {
   message->seq = seq;
+  message->revision++;
 }
 
 gint64
@@ -103,6 +106,7 @@ tea_chat_message_set_text (TeaChatMessage *message, const char *text)
 {
   g_free (message->text);
   message->text = g_strdup (text);
+  message->revision++;
 }
 
 TeaChatMessageState
@@ -115,6 +119,7 @@ void
 tea_chat_message_set_state (TeaChatMessage *message, TeaChatMessageState state)
 {
   message->state = state;
+  message->revision++;
 }
 
 const char *
@@ -128,6 +133,7 @@ tea_chat_message_set_error (TeaChatMessage *message, const char *error)
 {
   g_free (message->error);
   message->error = g_strdup (error);
+  message->revision++;
 }
 
 guint32
@@ -140,6 +146,7 @@ void
 tea_chat_message_set_req_id (TeaChatMessage *message, guint32 req_id)
 {
   message->req_id = req_id;
+  message->revision++;
 }
 
 gboolean
@@ -152,6 +159,7 @@ void
 tea_chat_message_set_own (TeaChatMessage *message, gboolean own)
 {
   message->own = !!own;
+  message->revision++;
 }
 
 gboolean
@@ -164,6 +172,7 @@ void
 tea_chat_message_set_mention (TeaChatMessage *message, gboolean mention)
 {
   message->mention = !!mention;
+  message->revision++;
 }
 
 gboolean
@@ -176,6 +185,7 @@ void
 tea_chat_message_set_unencrypted (TeaChatMessage *message, gboolean unencrypted)
 {
   message->unencrypted = !!unencrypted;
+  message->revision++;
 }
 
 gboolean
@@ -188,6 +198,7 @@ void
 tea_chat_message_set_first_in_group (TeaChatMessage *message, gboolean first)
 {
   message->first_in_group = !!first;
+  message->revision++;
 }
 
 gboolean
@@ -207,6 +218,7 @@ tea_chat_message_mark_edited (TeaChatMessage *message, const char *text)
 {
   tea_chat_message_set_text (message, text);
   message->edited = TRUE;
+  message->revision++;
 }
 
 void
@@ -214,6 +226,13 @@ tea_chat_message_mark_deleted (TeaChatMessage *message)
 {
   tea_chat_message_set_text (message, "");
   message->deleted = TRUE;
+  message->revision++;
+}
+
+guint
+tea_chat_message_get_revision (TeaChatMessage *message)
+{
+  return message->revision;
 }
 
 gboolean
@@ -226,6 +245,7 @@ void
 tea_chat_message_set_is_presence (TeaChatMessage *message, gboolean presence)
 {
   message->presence = !!presence;
+  message->revision++;
 }
 
 static gboolean

@@ -62,6 +62,9 @@ void tea_chat_message_mark_deleted (TeaChatMessage *message);
 /* Joins, leaves and nick changes, hidden when the user asks. */
 gboolean tea_chat_message_get_is_presence (TeaChatMessage *message);
 void tea_chat_message_set_is_presence (TeaChatMessage *message, gboolean presence);
+/* Changes with every setter: a view that remembers the revision it showed
+ * knows whether it is still current. */
+guint tea_chat_message_get_revision (TeaChatMessage *message);
 
 /* Whole-word, case-insensitive: does text mention nick? */
 gboolean tea_text_mentions (const char *text, const char *nick);
