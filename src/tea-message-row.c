@@ -14,6 +14,7 @@ struct _TeaMessageRow
   GtkWidget parent_instance;
 
   TeaChatMessage *message;
+  guint revision; /* the message's when bound */
   GtkLabel *avatar;
   GtkWidget *column;
   GtkWidget *header;
@@ -327,6 +328,7 @@ tea_message_row_set_message (TeaMessageRow *row, TeaChatMessage *message)
   g_set_object (&row->message, message);
   if (message == NULL)
     return;
+  row->revision = tea_chat_message_get_revision (message);
   kind = tea_chat_message_get_kind (message);
   set_classes (row, kind_classes[kind]);
   if (kind == TEA_CHAT_MESSAGE_TEXT || kind == TEA_CHAT_MESSAGE_ACTION)
@@ -357,6 +359,12 @@ TeaChatMessage *
 tea_message_row_get_message (TeaMessageRow *row)
 {
   return row->message;
+}
+
+gboolean
+tea_message_row_shows (TeaMessageRow *row, TeaChatMessage *message)
+{
+  return row->message == message && row->revision == tea_chat_message_get_revision (message);
 }
 
 /* ---- Actions ------------------------------------------------------------ */

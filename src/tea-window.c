@@ -7,7 +7,7 @@
 #include "tea-clamp.h"
 #include "tea-composer.h"
 #include "tea-member.h"
-#include "tea-message-row.h"
+#include "tea-message-slot.h"
 #include "tea-room-browser.h"
 #include "tea-room-row.h"
 #include "tea-switcher.h"
@@ -167,20 +167,14 @@ on_content_grew (GtkAdjustment *adjustment, GParamSpec *pspec, TeaWindow *window
 static void
 setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  gtk_list_item_set_child (item, GTK_WIDGET (tea_message_row_new ()));
+  gtk_list_item_set_child (item, tea_message_slot_new ());
   gtk_list_item_set_activatable (item, FALSE);
 }
 
 static void
 bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  tea_message_row_set_message (TEA_MESSAGE_ROW (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
-}
-
-static void
-unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
-{
-  tea_message_row_set_message (TEA_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
+  tea_message_slot_set_message (TEA_MESSAGE_SLOT (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
 }
 
 /* ---- The member list ----------------------------------------------------- */
@@ -1015,7 +1009,6 @@ setup_message_view (TeaWindow *window)
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), window);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), window);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), window);
   gtk_list_view_set_factory (window->message_view, factory);
   g_object_unref (factory);
   g_signal_connect (adjustment, "value-changed", G_CALLBACK (on_scrolled), window);

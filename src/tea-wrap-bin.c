@@ -5,11 +5,12 @@
 
 #include "tea-wrap-bin.h"
 
-/* Heights remembered across bins: GTK 4.8's list view binds some thirty
- * rows to other messages on every frame of a scroll, mostly messages it
- * showed a moment before, and measuring a wrapped text again is most of a
- * frame. A text's size depends only on the text, its font and the width,
- * so that is the key; a bounded table, emptied when full, is enough. */
+/* Heights remembered across bins: a room switch makes new rows for
+ * messages measured before, GTK 4.8's list view measures every row it
+ * binds (200 around the view, most of them out of sight), and measuring a
+ * wrapped text again is most of a frame. A text's size depends only on
+ * the text, its font and the width, so that is the key; a bounded table,
+ * emptied when full, is enough. */
 #define MAX_REMEMBERED 8192
 
 typedef struct

@@ -36,7 +36,7 @@
 #include <string.h>
 
 #include "tea-application.h"
-#include "tea-message-row.h"
+#include "tea-message-slot.h"
 #include "tea-test-util.h"
 #include "tea-window.h"
 
@@ -216,13 +216,15 @@ look_at_view (void)
   for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (bench.view)); item;
        item = gtk_widget_get_next_sibling (item))
     {
-      GtkWidget *row = gtk_widget_get_first_child (item);
+      GtkWidget *slot = gtk_widget_get_first_child (item);
+      GtkWidget *row;
       TeaChatMessage *message;
       graphene_rect_t bounds;
       guint64 seq;
 
-      if (row == NULL || !TEA_IS_MESSAGE_ROW (row))
+      if (slot == NULL || !TEA_IS_MESSAGE_SLOT (slot))
         continue;
+      row = GTK_WIDGET (tea_message_slot_get_row (TEA_MESSAGE_SLOT (slot)));
       bench.rows_instantiated++;
       message = tea_message_row_get_message (TEA_MESSAGE_ROW (row));
       if (message == NULL || !gtk_widget_get_mapped (row) || !gtk_widget_compute_bounds (row, bench.scroller, &bounds))
