@@ -571,7 +571,8 @@ main (int argc, char **argv)
   g_autofree char *locale_dir = NULL;
   int status;
 
-  setlocale (LC_ALL, "");
+  if (setlocale (LC_ALL, "") == NULL)
+    g_error ("the locale %s is missing (build-aux/install-deps generates zh_CN.UTF-8)", g_getenv ("LC_ALL"));
   g_test_init (&argc, &argv, NULL);
   start_session_bus ();
   gtk_init ();
