@@ -218,7 +218,6 @@ tea_chat_message_mark_edited (TeaChatMessage *message, const char *text)
 {
   tea_chat_message_set_text (message, text);
   message->edited = TRUE;
-  message->revision++;
 }
 
 void
@@ -226,7 +225,6 @@ tea_chat_message_mark_deleted (TeaChatMessage *message)
 {
   tea_chat_message_set_text (message, "");
   message->deleted = TRUE;
-  message->revision++;
 }
 
 guint
