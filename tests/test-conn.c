@@ -477,6 +477,50 @@ test_full_packets_padded (void)
   pair_clear (&p);
 }
 
+/* A NAT rebinding seen from the relay: the session moved to the client's
+ * new address on a small packet, and the challenge was lost, both copies.
+ * The next packet the relay sends, here the ACK of the client's next message,
+ * carries the challenge again, long before its timer would repeat it.
+ * Before it did, the relay could run out of budget while the client, with
+ * nothing in flight and only ACKs received, stayed silent until its
+ * keepalive: a listener's messages arrived 25 s late. */
+static void
+test_challenge_in_every_packet (void)
+{
+  Pair p;
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GBytes) ack = NULL;
+  g_autoptr (GBytes) answer = NULL;
+
+  pair_init (&p, FALSE);
+  tea_conn_path_changed (p.server, TEA_SESSION_OVERHEAD + 1, p.now); /* on a PING */
+  for (guint copy = 0; copy < 2; copy++)
+    {
+      g_autoptr (GBytes) challenge = poll_one (p.server, p.now); /* lost */
+
+      g_assert_nonnull (challenge);
+      g_assert_cmpuint (g_bytes_get_size (challenge), ==, TEA_SESSION_OVERHEAD + 1 + TEA_PATH_CHALLENGE_LEN);
+    }
+  g_assert_null (poll_one (p.server, p.now)); /* the timer repeats them, not every poll */
+
+  queue_numbered (p.client, 0);
+  message = poll_one (p.client, p.now);
+  deliver (p.server, message, p.now);
+  p.now += TEA_MAX_ACK_DELAY_US;
+  tea_conn_handle_timeout (p.server, p.now);
+  ack = poll_one (p.server, p.now);
+  g_assert_nonnull (ack);
+  g_assert_false (tea_conn_path_is_validated (p.server));
+
+  deliver (p.client, ack, p.now);
+  answer = poll_one (p.client, p.now);
+  g_assert_nonnull (answer);
+  deliver (p.server, answer, p.now);
+  g_assert_true (tea_conn_path_is_validated (p.server));
+  g_assert_cmpint (tea_conn_take_path_event (p.server), ==, TEA_PATH_EVENT_VALIDATED);
+  pair_clear (&p);
+}
+
 static void
 test_close (void)
 {
@@ -505,6 +549,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/conn/outage", test_outage);
   g_test_add_func ("/tea/conn/queue-cap", test_queue_cap);
   g_test_add_func ("/tea/conn/path-validation", test_path_validation);
+  g_test_add_func ("/tea/conn/challenge-in-every-packet", test_challenge_in_every_packet);
   g_test_add_func ("/tea/conn/close", test_close);
   g_test_add_func ("/tea/conn/ack-threshold", test_ack_threshold);
   g_test_add_func ("/tea/conn/full-packets-padded", test_full_packets_padded);

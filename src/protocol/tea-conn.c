@@ -29,6 +29,9 @@
 #define PATH_VALIDATION_MIN_US (2 * G_USEC_PER_SEC)
 #define AMPLIFICATION_FACTOR 3
 #define PATH_FRAME_LEN (1 + TEA_PATH_CHALLENGE_LEN)
+/* Each repeat of a challenge goes out in this many packets, so that one
+ * lost packet does not cost a whole timeout (RFC 9000, 8.2.1, allows it). */
+#define CHALLENGE_COPIES 2
 /* Ack-eliciting packets received in order before an ACK goes out at once
  * (else within the ack delay). Every second packet, as TCP and QUIC by
  * default, made a member of a busy room send an ACK for every other
@@ -163,6 +166,7 @@ struct _TeaConn
   gboolean path_validated;
   guint8 challenge[TEA_PATH_CHALLENGE_LEN];
   gint64 challenge_next_send;
+  guint challenge_copies_owed; /* of the latest repeat, still to send */
   gint64 challenge_deadline;
   guint64 path_bytes_received;
   guint64 path_bytes_sent;
@@ -1147,12 +1151,34 @@ ack_frame_len (const TeaConn *conn)
   return TEA_ACK_FRAME_MIN_LEN + 4 * (MIN (received_n_ranges (conn), TEA_MAX_ACK_RANGES) - 1);
 }
 
+/* Something to send now (budget permitting), whatever the timers say. */
+static gboolean
+has_frames_due (const TeaConn *conn)
+{
+  return conn->ack_immediately || conn->response_pending || conn->ping_wanted || conn->probes_wanted > 0 ||
+         (!conn->path_validated && conn->challenge_copies_owed > 0) || has_sendable_frames (conn);
+}
+
+/* While a path is unvalidated, every packet on it carries the challenge,
+ * not only the timer's repeats. Held to three times what it received, the
+ * relay may have no budget left for a repeat, and a client with nothing in
+ * flight that received only ACKs since it last sent would stay silent
+ * until its keepalive. The challenge makes each packet ack-eliciting: the
+ * client answers it (its PTO repeats the answer until acknowledged), and
+ * the answer validates the path and restores the budget. */
+static gboolean
+challenge_is_due (const TeaConn *conn, gint64 now_us)
+{
+  return !conn->path_validated && (now_us >= conn->challenge_next_send || has_frames_due (conn));
+}
+
 gsize
 tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
 {
   TeaWriter w;
   gsize budget;
   gboolean ack_eliciting = FALSE;
+  gboolean alone = FALSE; /* a challenge that another copy follows */
   guint n_stream = 0;
   guint64 first = 0;
   guint64 pn = conn->next_pn;
@@ -1177,13 +1203,22 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
       conn->response_pending = FALSE;
       ack_eliciting = TRUE;
     }
-  if (!conn->path_validated && now_us >= conn->challenge_next_send && writer_room (&w) >= PATH_FRAME_LEN)
+  if (challenge_is_due (conn, now_us) && writer_room (&w) >= PATH_FRAME_LEN)
     {
       tea_frame_write_path (&w, TEA_FRAME_PATH_CHALLENGE, conn->challenge);
-      conn->challenge_next_send = now_us + tea_rtt_rto (&conn->rtt);
       ack_eliciting = TRUE;
+      if (now_us >= conn->challenge_next_send)
+        {
+          conn->challenge_next_send = now_us + tea_rtt_rto (&conn->rtt);
+          conn->challenge_copies_owed = CHALLENGE_COPIES;
+        }
+      if (conn->challenge_copies_owed > 0)
+        conn->challenge_copies_owed--;
+      /* A copy still to follow goes first, alone: it fits the smallest
+       * budget, and the next packet takes the ACK in what remains. */
+      alone = conn->challenge_copies_owed > 0;
     }
-  if (has_sendable_frames (conn))
+  if (!alone && has_sendable_frames (conn))
     {
       gsize reserve = ack_frame_len (conn);
 
@@ -1203,7 +1238,7 @@ tea_conn_poll_transmit (TeaConn *conn, gint64 now_us, guint8 *out)
   if (ack_eliciting && conn->probes_wanted > 0)
     conn->probes_wanted--;
 
-  if (conn->ack_pending > 0 && (ack_eliciting || ack_is_due (conn, now_us)) &&
+  if (!alone && conn->ack_pending > 0 && (ack_eliciting || ack_is_due (conn, now_us)) &&
       writer_room (&w) >= TEA_ACK_FRAME_MIN_LEN)
     {
       guint max_ranges = 1 + (writer_room (&w) - TEA_ACK_FRAME_MIN_LEN) / 4;
@@ -1297,8 +1332,7 @@ tea_conn_next_deadline (const TeaConn *conn)
     return 0;
   /* Something to send now, unless the anti-amplification budget of an
    * unvalidated path is spent: then only the peer's packets can help. */
-  if ((conn->ack_immediately || conn->response_pending || conn->ping_wanted || conn->probes_wanted ||
-       has_sendable_frames (conn)) && has_send_budget (conn))
+  if (has_frames_due (conn) && has_send_budget (conn))
     return 0;
 
   deadline = conn->last_received + conn->config.idle_timeout_us;
