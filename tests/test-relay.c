@@ -118,6 +118,39 @@ test_join_given_up (void)
   g_assert_true (tea_test_wait (in_garden, bob, 5000));
 }
 
+/* The same, when flood control refuses that PART (the member had just
+ * spent its burst): the client sends it again once told it may, rather
+ * than stay in the room, a member the others see and it never shows. */
+static void
+test_join_given_up_flooded (void)
+{
+  TeaRelayConfig config;
+  g_autoptr (TeaTestRelay) relay = NULL;
+  g_autoptr (TeaTestPeer) alice = NULL;
+  g_autoptr (TeaTestPeer) bob = NULL;
+
+  tea_relay_config_init (&config);
+  config.flood_burst = 2;
+  config.flood_rate = 4;
+  relay = tea_test_relay_new (&config);
+  alice = tea_test_peer_new (relay->port, "alice");
+  bob = tea_test_peer_new (relay->port, "bob");
+  tea_test_peer_connect (alice, "garden");
+  tea_test_peer_connect (bob, "tea");
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpuint (tea_client_say (bob->client, "tea", "the kettle is on", TEA_TEXT_KIND_MESSAGE), !=, 0);
+  g_assert_cmpuint (tea_client_join (bob->client, "garden", 0), !=, 0);
+  tea_client_forget_room (bob->client, "garden");
+
+  tea_test_peer_wait_count (alice, "JOIN", "bob", 1);
+  tea_test_peer_wait_error (bob, TEA_CODE_FLOOD);
+  tea_test_peer_wait_count (alice, "PART", "bob", 1);
+  g_assert_false (tea_client_in_room (bob->client, "garden"));
+  g_assert_cmpuint (tea_test_peer_count (bob, "PART", "bob"), ==, 0);
+  g_assert_cmpuint (tea_test_peer_count (bob, "MESSAGE", "the kettle is on"), ==, 2);
+  tea_relay_config_clear (&config);
+}
+
 static void
 test_timeout (void)
 {
@@ -823,6 +856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/relay/network-changed", test_network_changed);
   g_test_add_func ("/tea/relay/join-part-quit", test_join_part_quit);
   g_test_add_func ("/tea/relay/join-given-up", test_join_given_up);
+  g_test_add_func ("/tea/relay/join-given-up-flooded", test_join_given_up_flooded);
   g_test_add_func ("/tea/relay/timeout", test_timeout);
   g_test_add_func ("/tea/relay/short-idle-timeout", test_short_idle_timeout);
   g_test_add_func ("/tea/relay/nick-rules", test_nick_rules);

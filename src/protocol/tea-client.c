@@ -39,6 +39,8 @@ typedef struct
   guint16 history; /* events of history wanted on a first join */
   guint32 join_req; /* the JOIN in flight, 0 if none */
   gboolean abandoned; /* forgotten while its JOIN was in flight */
+  guint32 part_req;   /* the PART leaving it so, 0 if none */
+  GSource *part_retry; /* that PART again, after flood control refused it */
 } Room;
 
 struct _TeaClient
@@ -120,6 +122,11 @@ static void transmit (TeaClient *client);
 static void
 room_free (Room *room)
 {
+  if (room->part_retry)
+    {
+      g_source_destroy (room->part_retry);
+      g_source_unref (room->part_retry);
+    }
   g_free (room->name);
   g_free (room->key);
   g_free (room);
@@ -621,7 +628,37 @@ leave_abandoned (TeaClient *client, Room *room)
 
   msg.room_text.room_id = room->id;
   msg.room_text.text = tea_str_from ("");
-  send_message (client, &msg);
+  room->part_req = send_message (client, &msg);
+}
+
+typedef struct
+{
+  TeaClient *client;
+  Room *room; /* destroys this source when freed */
+} PartRetry;
+
+static gboolean
+retry_part (gpointer user_data)
+{
+  PartRetry *retry = user_data;
+  Room *room = retry->room;
+
+  g_clear_pointer (&room->part_retry, g_source_unref);
+  if (room->abandoned && room->id != 0 && retry->client->logged_in)
+    leave_abandoned (retry->client, room);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_part_retry (TeaClient *client, Room *room, guint32 after_ms)
+{
+  PartRetry *retry = g_new (PartRetry, 1);
+
+  *retry = (PartRetry) { client, room };
+  g_return_if_fail (room->part_retry == NULL);
+  room->part_retry = g_timeout_source_new (MAX (after_ms, 1));
+  g_source_set_callback (room->part_retry, retry_part, retry, g_free);
+  g_source_attach (room->part_retry, g_main_context_get_thread_default ());
 }
 
 static void
@@ -642,20 +679,34 @@ handle_joined (TeaClient *client, const TeaMessage *msg)
     leave_abandoned (client, room);
 }
 
-/* A JOIN the relay refused: a room forgotten meanwhile can go now. */
+/* A request the relay refused. A room forgotten while its JOIN was on
+ * the way can go now. The PART leaving such a room, if flood control
+ * refused it, goes again when allowed: the relay would otherwise keep us
+ * in the room, a member the others see and we never show. */
 static void
-handle_join_refused (TeaClient *client, guint32 req_id)
+handle_refused (TeaClient *client, const TeaMessage *msg)
 {
   GHashTableIter iter;
   Room *room;
 
+  if (msg->req_id == 0)
+    return;
   g_hash_table_iter_init (&iter, client->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
-    if (room->join_req == req_id && req_id != 0)
+    if (room->join_req == msg->req_id)
       {
         room->join_req = 0;
         if (room->abandoned)
           g_hash_table_iter_remove (&iter);
+        return;
+      }
+    else if (room->part_req == msg->req_id)
+      {
+        room->part_req = 0;
+        if (msg->error.code == TEA_CODE_FLOOD)
+          schedule_part_retry (client, room, msg->error.retry_after_ms);
+        else
+          g_hash_table_iter_remove (&iter); /* not a member after all */
         return;
       }
 }
@@ -743,7 +794,7 @@ handle_message (TeaClient *client, GBytes *bytes)
           handle_login_error (client, &msg);
           return;
         }
-      handle_join_refused (client, msg.req_id);
+      handle_refused (client, &msg);
       break;
     case TEA_MSG_NOTICE:
       if (msg.notice.code == TEA_CODE_SERVER_SHUTDOWN)
