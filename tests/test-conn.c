@@ -327,20 +327,28 @@ count_message (const guint8 *data, gsize len, gpointer user_data)
 }
 
 static void
-pair_init (Pair *p, gboolean count)
+pair_init_full (Pair *p, gboolean count, gint64 client_keepalive_us)
 {
   guint8 c2s[TEA_KEY_LEN], s2c[TEA_KEY_LEN];
-  TeaConnConfig config;
+  TeaConnConfig client_config, server_config;
 
   memset (c2s, 1, sizeof c2s);
   memset (s2c, 2, sizeof s2c);
-  tea_conn_config_init (&config);
+  tea_conn_config_init (&client_config);
+  client_config.keepalive_us = client_keepalive_us;
+  tea_conn_config_init (&server_config);
   p->now = 1000000;
   p->client_messages = 0;
-  p->client = tea_conn_new (TRUE, 0x0102030405060708, c2s, s2c, &config, p->now);
-  p->server = tea_conn_new (FALSE, 0x0102030405060708, s2c, c2s, &config, p->now);
+  p->client = tea_conn_new (TRUE, 0x0102030405060708, c2s, s2c, &client_config, p->now);
+  p->server = tea_conn_new (FALSE, 0x0102030405060708, s2c, c2s, &server_config, p->now);
   if (count)
     tea_conn_set_message_func (p->client, count_message, p);
+}
+
+static void
+pair_init (Pair *p, gboolean count)
+{
+  pair_init_full (p, count, 0);
 }
 
 static void
@@ -521,6 +529,99 @@ test_challenge_in_every_packet (void)
   pair_clear (&p);
 }
 
+/* Both sides exchange every datagram at once until p->now passes until,
+ * the clock jumping to the next deadline; when the client sent, in times. */
+static void
+pair_run (Pair *p, gint64 until, GArray *times)
+{
+  for (;;)
+    {
+      gboolean moved;
+      gint64 next;
+
+      do
+        {
+          GBytes *datagram;
+
+          moved = FALSE;
+          while ((datagram = poll_one (p->client, p->now)))
+            {
+              g_array_append_val (times, p->now);
+              deliver (p->server, datagram, p->now);
+              g_bytes_unref (datagram);
+              moved = TRUE;
+            }
+          while ((datagram = poll_one (p->server, p->now)))
+            {
+              deliver (p->client, datagram, p->now);
+              g_bytes_unref (datagram);
+              moved = TRUE;
+            }
+        }
+      while (moved);
+      next = MIN (tea_conn_next_deadline (p->client), tea_conn_next_deadline (p->server));
+      if (next > until)
+        break;
+      p->now = MAX (p->now, next);
+      tea_conn_handle_timeout (p->client, p->now);
+      tea_conn_handle_timeout (p->server, p->now);
+    }
+  p->now = until;
+}
+
+/* A listener in a pause between a room's messages: after the relay fell
+ * silent it sent a PING, which was answered; then its NAT may have moved
+ * the mapping, and the relay's next message would go to the old one. So
+ * it asks again after twice the wait, and again, until the waits reach the
+ * keepalive's interval: a few PINGs, then only keepalives. Before, it sent
+ * nothing more until the keepalive, and a mass rebinding in the soak left
+ * messages up to 24.9 s late. */
+static void
+test_quiet_probes_back_off (void)
+{
+  const gint64 keepalive = 25 * G_USEC_PER_SEC;
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GBytes) message = NULL;
+  gint64 start, interval = 2 * TEA_RTO_INITIAL_US; /* two PTOs (no RTT sample yet) */
+  guint n_probes = 0;
+  Pair p;
+
+  pair_init_full (&p, TRUE, keepalive);
+  queue_numbered (p.server, 0);
+  message = poll_one (p.server, p.now);
+  deliver (p.client, message, p.now);
+  start = p.now;
+  /* The relay says nothing more: it only acknowledges. */
+  pair_run (&p, start + 60 * G_USEC_PER_SEC, times);
+
+  g_assert_cmpuint (p.client_messages, ==, 1);
+  g_assert_cmpuint (times->len, >, 2);
+  g_assert_cmpint (g_array_index (times, gint64, 0), <=, start + TEA_MAX_ACK_DELAY_US); /* the ACK */
+  for (guint i = 1; i < times->len; i++)
+    {
+      gint64 at = g_array_index (times, gint64, i);
+      gint64 wait = at - g_array_index (times, gint64, i - 1);
+
+      if (i == 1)
+        g_assert_cmpint (at - start, ==, interval);
+      else if (wait < keepalive)
+        {
+          /* Twice the last wait, from the ACK, which a lone PING gets after
+           * the relay's ack delay. */
+          interval *= 2;
+          g_assert_cmpint (wait, ==, interval + TEA_MAX_ACK_DELAY_US);
+          n_probes++;
+        }
+      else
+        g_assert_cmpint (wait, ==, keepalive); /* then only keepalives */
+    }
+  g_test_message ("PINGs after the relay fell silent: at %.1f s, then %u more before the keepalive",
+                  (g_array_index (times, gint64, 1) - start) / 1e6, n_probes);
+  g_assert_cmpuint (n_probes, >=, 4);
+  g_assert_cmpuint (n_probes, <=, 7);
+  pair_clear (&p);
+}
+
 static void
 test_close (void)
 {
@@ -550,6 +651,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tea/conn/queue-cap", test_queue_cap);
   g_test_add_func ("/tea/conn/path-validation", test_path_validation);
   g_test_add_func ("/tea/conn/challenge-in-every-packet", test_challenge_in_every_packet);
+  g_test_add_func ("/tea/conn/quiet-probes-back-off", test_quiet_probes_back_off);
   g_test_add_func ("/tea/conn/close", test_close);
   g_test_add_func ("/tea/conn/ack-threshold", test_ack_threshold);
   g_test_add_func ("/tea/conn/full-packets-padded", test_full_packets_padded);

@@ -133,8 +133,10 @@ struct _TeaConn
   gint64 last_ack_eliciting_sent;
   gint64 last_sent;
   gboolean ping_wanted;
-  /* Client: when to PING because the relay fell silent (G_MAXINT64: not). */
+  /* Client: when to PING because the relay fell silent (G_MAXINT64: not),
+   * and the silence that arms it (0: none until the relay next speaks). */
   gint64 quiet_probe_at;
+  gint64 quiet_interval;
   guint probes_wanted; /* ack-eliciting packets still owed after a PTO */
   TeaRtt rtt;
   guint packet_threshold;
@@ -541,6 +543,45 @@ detect_lost_packets (TeaConn *conn, gint64 now_us)
   sent_trim (conn, now_us);
 }
 
+/* A client behind a NAT that moved its mapping hears nothing more: the
+ * relay sends to the old one, and cannot learn the new one before the
+ * client sends. A client that is only listening would otherwise stay
+ * silent until its keepalive, tens of seconds. So when the relay falls
+ * silent for two PTOs after sending something ack-eliciting, the client
+ * sends one PING; a relay with data in flight would have sent a probe by
+ * then. Anything ack-eliciting the client sends does the same (its PTO
+ * repeats it until it is acknowledged), so that disarms it. Once all of it
+ * is acknowledged and the relay is still silent, the client asks again
+ * after twice the wait (quiet_probe_again): the mapping can move after the
+ * answer, in a pause between a room's messages, and the next message would
+ * then wait for the keepalive. */
+static void
+arm_quiet_probe (TeaConn *conn, gint64 now_us)
+{
+  if (!conn->is_client)
+    return;
+  conn->quiet_interval = 2 * tea_rtt_rto (&conn->rtt);
+  conn->quiet_probe_at = now_us + conn->quiet_interval;
+}
+
+/* Everything the client sent is acknowledged and the relay has not spoken
+ * since: the next PING after twice the last wait. The waits stop where the
+ * keepalive's interval begins, so a quiet room costs a few PINGs after its
+ * last message (about six at the defaults), then only keepalives. */
+static void
+quiet_probe_again (TeaConn *conn, gint64 now_us)
+{
+  if (!conn->is_client || conn->quiet_interval == 0 || conn->quiet_probe_at != G_MAXINT64)
+    return;
+  conn->quiet_interval *= 2;
+  if (conn->config.keepalive_us <= 0 || conn->quiet_interval >= conn->config.keepalive_us)
+    {
+      conn->quiet_interval = 0;
+      return;
+    }
+  conn->quiet_probe_at = now_us + conn->quiet_interval;
+}
+
 static gboolean
 process_ack (TeaConn *conn, const TeaFrame *frame, gint64 now_us)
 {
@@ -578,6 +619,8 @@ process_ack (TeaConn *conn, const TeaFrame *frame, gint64 now_us)
 
   detect_lost_packets (conn, now_us);
   release_acked_frames (conn);
+  if (conn->in_flight == 0)
+    quiet_probe_again (conn, now_us);
   return TRUE;
 }
 
@@ -859,21 +902,6 @@ note_received (TeaConn *conn, guint64 pn, gboolean ack_eliciting, gint64 now_us)
     conn->ack_immediately = TRUE;
   else if (conn->ack_deadline == G_MAXINT64)
     conn->ack_deadline = now_us + TEA_MAX_ACK_DELAY_US;
-}
-
-/* A client behind a NAT that moved its mapping hears nothing more: the
- * relay sends to the old one, and cannot learn the new one before the
- * client sends. A client that is only listening would otherwise stay
- * silent until its keepalive, tens of seconds. So when the relay falls
- * silent for two PTOs after sending something ack-eliciting, the client
- * sends one PING; a relay with data in flight would have sent a probe by
- * then. Anything ack-eliciting the client sends does the same (its PTO
- * repeats it until it is acknowledged), so that disarms it. */
-static void
-arm_quiet_probe (TeaConn *conn, gint64 now_us)
-{
-  if (conn->is_client)
-    conn->quiet_probe_at = now_us + 2 * tea_rtt_rto (&conn->rtt);
 }
 
 TeaConnRecvResult
