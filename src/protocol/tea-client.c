@@ -652,10 +652,11 @@ retry_part (gpointer user_data)
 static void
 schedule_part_retry (TeaClient *client, Room *room, guint32 after_ms)
 {
-  PartRetry *retry = g_new (PartRetry, 1);
+  PartRetry *retry;
 
-  *retry = (PartRetry) { client, room };
   g_return_if_fail (room->part_retry == NULL);
+  retry = g_new (PartRetry, 1);
+  *retry = (PartRetry) { client, room };
   room->part_retry = g_timeout_source_new (MAX (after_ms, 1));
   g_source_set_callback (room->part_retry, retry_part, retry, g_free);
   g_source_attach (room->part_retry, g_main_context_get_thread_default ());
